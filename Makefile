@@ -1,0 +1,49 @@
+# Two commands: `make run` (install, index the shipped corpus, launch the chat UI)
+# and `make test` (install with dev extras, lint, run the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+# torch first, pinned: 2.13.0 is the CPU build on disk; an unpinned torch pulls a CUDA build.
+TORCH := torch==2.13.0
+
+.PHONY: run test install install-dev lint eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(PIP) install --quiet $(TORCH)
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/flanders-assistant ingest
+	$(BIN)/flanders-assistant serve
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+# pytest exits 5 when it collects no test: make treats that, like any non-zero code, as failure.
+test: install-dev lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+eval: install
+	$(BIN)/flanders-assistant ingest
+	$(BIN)/flanders-assistant eval --report reports/eval --json reports/eval.json
+
+bench: install-dev
+	$(BIN)/python benchmarks/ingest_bench.py
+	$(BIN)/python benchmarks/query_bench.py
+
+clean:
+	rm -rf $(VENV) .data reports

@@ -1,0 +1,1 @@
+"""The assistant: configuration, store, retrieval, answering, evaluation and CLI."""

@@ -1,0 +1,309 @@
+"""The default answerer: picks source sentences that answer the question, no LLM needed.
+
+Each candidate sentence is scored on meaning (embedding similarity), shared words (weighted
+by rarity), whether it holds the asked type of value (a date for "when"), the question's
+focus ("CEO", "revenue") and its names and years. The answer is one to three of the best
+sentences, verbatim, each followed by its citation marker. When no sentence holds what the
+question asks for, the answer is an honest "I don't know" with related topics.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answers import Answer, Citation
+from assistant.lexical import fold, terms, words
+from assistant.question import QuestionProfile
+from assistant.retrieval import Hit
+from assistant.sentences import split_sentences
+
+WEIGHTS = {"meaning": 0.40, "overlap": 0.25, "type": 0.15, "focus": 0.10, "names": 0.10}
+EXTRA_SENTENCE_RATIO = 0.85
+EVIDENCE_POOL = 5
+RARE_SHARE = 0.05  # a word in fewer than 5 % of chunks is specific enough to be required
+MAX_SENTENCES = 3
+
+REFUSAL = {
+    "en": "I don't know: the documents I have do not answer that question.",
+    "nl": "Dat weet ik niet: de documenten waarover ik beschik, geven daar geen antwoord op.",
+}
+RELATED = {
+    "en": "Related topics I can answer about: ",
+    "nl": "Verwante onderwerpen waarover ik wel iets weet: ",
+}
+
+
+class SentenceVectors:
+    """A bounded, thread-safe cache of sentence embeddings (sentences recur across questions)."""
+
+    def __init__(self, embeddings, capacity: int = 50_000) -> None:
+        self.embeddings = embeddings
+        self.capacity = capacity
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sentences: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+        if missing:
+            vectors = self.embeddings.embed_array(missing)
+            with self._lock:
+                for sentence, vector in zip(missing, vectors, strict=True):
+                    self._cache[sentence] = vector
+                while len(self._cache) > self.capacity:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            for s in sentences:
+                self._cache.move_to_end(s)
+            return np.vstack([self._cache[s] for s in sentences])
+
+
+@dataclass
+class Candidate:
+    sentence: str
+    hit_index: int
+    score: float
+    meaning: float
+    focus: float
+    names: float
+    type_fit: float
+    years_ok: bool
+    terms: set[str]
+    missing_focus: bool = False
+
+
+class ExtractiveAnswerer:
+    """Grounded answers made only of source sentences and citation markers."""
+
+    name = "extractive"
+
+    def __init__(self, embeddings, keyword_index, min_evidence: float) -> None:
+        self.vectors = SentenceVectors(embeddings)
+        self.keyword_index = keyword_index  # callable returning the current KeywordIndex
+        self.min_evidence = min_evidence
+
+    def idf(self, term: str) -> float:
+        return self.keyword_index().idf(term)
+
+    def document_share(self, term: str) -> float:
+        return self.keyword_index().document_share(term)
+
+    # --- scoring ---
+
+    def candidates(
+        self, question: QuestionProfile, hits: list[Hit], query_vector: np.ndarray
+    ) -> list[Candidate]:
+        pool: list[tuple[int, str]] = [
+            (index, sentence)
+            for index, hit in enumerate(hits)
+            for sentence in split_sentences(hit.body)
+        ]
+        if not pool:
+            return []
+        similarities = self.vectors.get([s for _, s in pool]) @ query_vector
+        question_terms = set(question.terms)
+        weights = {t: self.idf(t) for t in question_terms}
+        total_weight = sum(weights.values()) or 1.0
+        name_words = [set(terms(n)) for n in question.names]
+        # A focus word that is rare in the corpus ("CEO", "rent", "ISBN") must be matched.
+        rare_focus = [
+            min(self.document_share(t) for t in group) < RARE_SHARE for group in question.focus
+        ]
+        result = []
+        for (index, sentence), meaning in zip(pool, similarities, strict=True):
+            hit = hits[index]
+            sentence_terms = set(terms(sentence))
+            context_terms = set(terms(hit.title + " " + str(hit.chunk.metadata.get("section", ""))))
+            overlap = sum(
+                w * _credit({t}, sentence_terms, context_terms, 0.6) for t, w in weights.items()
+            )
+            overlap /= total_weight
+            matched = [
+                _credit(group, sentence_terms, context_terms, 0.5) for group in question.focus
+            ]
+            names = _share(
+                [
+                    1.0
+                    if n <= sentence_terms
+                    else 0.7
+                    if n <= sentence_terms | context_terms
+                    else 0.0
+                    for n in name_words
+                ]
+            )
+            type_fit = question.type_fit(sentence)
+            years_ok = all(year in fold(hit.chunk.text) for year in question.years)
+            score = (
+                WEIGHTS["meaning"] * float(meaning)
+                + WEIGHTS["overlap"] * overlap
+                + WEIGHTS["type"] * type_fit
+                + WEIGHTS["focus"] * _share(matched)
+                + WEIGHTS["names"] * names
+                + 0.03 / (1 + index)
+            )
+            if question.years and not any(year in sentence for year in question.years):
+                score -= 0.1
+            result.append(
+                Candidate(
+                    sentence=sentence,
+                    hit_index=index,
+                    score=score,
+                    meaning=float(meaning),
+                    focus=_share(matched),
+                    names=names,
+                    type_fit=type_fit,
+                    years_ok=years_ok,
+                    terms=sentence_terms,
+                    missing_focus=any(
+                        m == 0.0 and r for m, r in zip(matched, rare_focus, strict=True)
+                    ),
+                )
+            )
+        result.sort(key=lambda c: c.score, reverse=True)
+        return result
+
+    def evidence(self, question: QuestionProfile, candidate: Candidate) -> float:
+        """How sure we are that this sentence answers the question (0 = not at all).
+
+        Similarity alone cannot tell "the founder of UCB" from "the CEO of UCB"; so the
+        sentence must also name what is asked (any rare focus word or a synonym), the
+        question's names and years, and hold a value of the asked type.
+        """
+        if not candidate.years_ok:
+            return 0.0
+        if question.names and candidate.names == 0.0:
+            return 0.0
+        if candidate.missing_focus and candidate.meaning < 0.75:
+            return 0.0
+        if candidate.type_fit == 0.0 and candidate.meaning < 0.5:
+            return 0.0
+        return candidate.score
+
+    # --- answering ---
+
+    def answer(
+        self, question: QuestionProfile, hits: list[Hit], query_vector: np.ndarray
+    ) -> Answer:
+        candidates = self.candidates(question, hits, query_vector)
+        if not candidates:
+            return self.refusal(question, hits, 0.0)
+        scored = sorted(
+            ((self.evidence(question, c), c) for c in candidates[:EVIDENCE_POOL]),
+            key=lambda p: p[0],
+            reverse=True,
+        )
+        evidence, lead = scored[0]
+        if evidence < self.min_evidence:
+            return self.refusal(question, hits, evidence)
+        candidates = [lead] + [c for c in candidates if c is not lead]
+        chosen = self._select(question, candidates)
+        return self.compose(question, chosen, hits, evidence)
+
+    def stream(
+        self,
+        question: QuestionProfile,
+        hits: list[Hit],
+        query_vector: np.ndarray,
+        history: list[str],
+    ) -> Iterator[str | Answer]:
+        """Word-by-word deltas of the finished answer (it is computed in milliseconds)."""
+        answer = self.answer(question, hits, query_vector)
+        pieces = answer.text.split(" ")
+        for number, piece in enumerate(pieces):
+            yield piece if number == 0 else " " + piece
+        yield answer
+
+    def _select(self, question: QuestionProfile, candidates: list[Candidate]) -> list[Candidate]:
+        best = candidates[0]
+        chosen = [best]
+        limit = MAX_SENTENCES if len(question.qtypes) > 1 or " and " in question.text else 2
+        for candidate in candidates[1:]:
+            if len(chosen) >= limit:
+                break
+            if (
+                candidate.score < EXTRA_SENTENCE_RATIO * best.score
+                or self.evidence(question, candidate) == 0.0
+            ):
+                continue
+            if any(_jaccard(candidate.terms, c.terms) > 0.5 for c in chosen):
+                continue
+            chosen.append(candidate)
+        return chosen
+
+    def compose(
+        self, question: QuestionProfile, chosen: list[Candidate], hits: list[Hit], evidence: float
+    ) -> Answer:
+        numbers: dict[int, int] = {}
+        parts = []
+        for candidate in chosen:
+            number = numbers.setdefault(candidate.hit_index, len(numbers) + 1)
+            parts.append(f"{candidate.sentence} [{number}]")
+        citations = [citation_for(hits[index], number) for index, number in numbers.items()]
+        return Answer(
+            text=" ".join(parts),
+            citations=citations,
+            refused=False,
+            backend=self.name,
+            language=question.language,
+            contexts=[citation_for(hit, i + 1) for i, hit in enumerate(hits)],
+            evidence=evidence,
+        )
+
+    def refusal(self, question: QuestionProfile, hits: list[Hit], evidence: float) -> Answer:
+        language = question.language if question.language in REFUSAL else "en"
+        topics = list(dict.fromkeys(h.title for h in hits if h.dense >= 0.3))[:3]
+        text = REFUSAL[language]
+        if topics:
+            text += " " + RELATED[language] + "; ".join(topics) + "."
+        return Answer(
+            text=text,
+            citations=[],
+            refused=True,
+            backend=self.name,
+            language=language,
+            contexts=[citation_for(hit, i + 1) for i, hit in enumerate(hits)],
+            related_topics=topics,
+            evidence=evidence,
+        )
+
+
+def citation_for(hit: Hit, number: int) -> Citation:
+    meta = hit.chunk.metadata
+    sources = str(meta.get("sources", "")).split()
+    return Citation(
+        number=number,
+        doc_id=hit.doc_id,
+        title=hit.title,
+        url=sources[0] if sources else "",
+        section=str(meta.get("section", "")),
+        text=hit.body,
+        score=round(hit.score, 5),
+        kind=str(meta.get("kind", "")),
+        language=str(meta.get("language", "")),
+        sources=sources,
+    )
+
+
+def _credit(
+    wanted: set[str] | frozenset[str], sentence: set[str], context: set[str], partial: float
+) -> float:
+    """1 when the sentence says it, `partial` when only its title or section does."""
+    if wanted & sentence:
+        return 1.0
+    return partial if wanted & context else 0.0
+
+
+def _share(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 1.0
+
+
+def _jaccard(left: set[str], right: set[str]) -> float:
+    return len(left & right) / len(left | right) if left and right else 0.0
+
+
+__all__ = ["ExtractiveAnswerer", "SentenceVectors", "citation_for", "words"]

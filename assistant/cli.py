@@ -1,0 +1,52 @@
+"""The `flanders-assistant` command line: ask, serve, eval, and the staff commands."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from assistant.answers import QuestionError
+from assistant.config import SettingsError, get_settings
+from ingest.cli import register as register_ingest_commands
+
+app = typer.Typer(
+    help="Grounded answers about Flanders' life-sciences ecosystem and Flemish biotech history.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+register_ingest_commands(app)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in English or Dutch.")],
+    kind: Annotated[str | None, typer.Option(help="Only ecosystem or history pages.")] = None,
+    backend: Annotated[str | None, typer.Option(help="extractive, llamacpp or openai.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+) -> None:
+    """Answer one question and print the numbered sources."""
+    from assistant.service import Assistant
+
+    try:
+        assistant = Assistant(get_settings())
+        answer = assistant.answer(question, kind=kind, backend=backend)
+    except (QuestionError, SettingsError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console.print(answer.text, markup=False, highlight=False)
+    if answer.notice:
+        console.print(f"[yellow]{answer.notice}[/yellow]")
+    for citation in answer.citations:
+        where = f" — {citation.section}" if citation.section else ""
+        console.print(f"[{citation.number}] {citation.title}{where} ({citation.url})", markup=False)
+
+
+if __name__ == "__main__":
+    app()

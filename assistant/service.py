@@ -1,0 +1,124 @@
+"""The Assistant: one object that loads its models once and answers many questions.
+
+question -> validate -> resolve follow-up -> retrieve (hybrid) -> answerer -> Answer.
+The UI, the CLI and the evaluation all go through here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from assistant.answerers import Answerer, build_answerer
+from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.answers import Answer, QuestionError
+from assistant.config import Settings
+from assistant.conversation import resolve
+from assistant.embeddings import build_embeddings
+from assistant.question import profile
+from assistant.retrieval import HybridRetriever
+from assistant.store import IndexStore
+
+logger = logging.getLogger(__name__)
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MIN_EVIDENCE = (
+    0.34  # calibrated on tests/eval/questions.jsonl (see benchmarks/calibrate_refusal.py)
+)
+
+
+class Assistant:
+    """Answers questions from the index with citations; safe to share between threads."""
+
+    def __init__(
+        self, settings: Settings, *, embeddings=None, store: IndexStore | None = None
+    ) -> None:
+        started = time.perf_counter()
+        self.settings = settings
+        self.embeddings = embeddings or build_embeddings(settings)
+        self.store = store or IndexStore(settings, self.embeddings)
+        self.retriever = HybridRetriever(self.store, self.embeddings, settings.candidate_k)
+        self.extractive = ExtractiveAnswerer(
+            self.embeddings, lambda: self.retriever.keyword, MIN_EVIDENCE
+        )
+        self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
+        self.load_seconds = time.perf_counter() - started
+
+    def answerer(self, backend: str | None = None) -> Answerer:
+        name = backend or self.settings.answerer
+        if name not in self._answerers:
+            self._answerers[name] = build_answerer(self.settings, name, self.extractive)
+        return self._answerers[name]
+
+    def clean_question(self, question: str) -> str:
+        """Reject what cannot be a question, with a message a visitor can act on."""
+        if not isinstance(question, str):
+            raise QuestionError("The question must be text.")
+        text = CONTROL.sub(" ", question)
+        text = " ".join(text.split())
+        if not text:
+            raise QuestionError("Please type a question.")
+        if len(text) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"That question is {len(text):,} characters long; please keep it under "
+                f"{self.settings.max_question_chars:,}."
+            )
+        if not re.search(r"\w", text):
+            raise QuestionError("Please ask a question in words.")
+        return text
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        *,
+        kind: str | None = None,
+        backend: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield text deltas, then the full Answer (raises QuestionError for bad input)."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        text = self.clean_question(question)
+        history = [self.clean_question(h) for h in history if isinstance(h, str) and h.strip()][
+            -self.settings.history_turns :
+        ]
+        resolved = resolve(text, history, self.settings.history_turns)
+        question_profile = profile(text, resolved.carried_names)
+        vector = np.asarray(self.embeddings.embed_query(resolved.search_text), dtype=np.float32)
+        timings["embed_ms"] = (time.perf_counter() - started) * 1000
+        hits = self.retriever.retrieve(
+            resolved.search_text,
+            self.settings.retrieval_k,
+            kind=kind if kind in ("ecosystem", "history") else None,
+            prefer_language=question_profile.language,
+            query_vector=vector.tolist(),
+        )
+        timings["retrieve_ms"] = (time.perf_counter() - started) * 1000 - timings["embed_ms"]
+        answerer = self.answerer(backend)
+        answer_started = time.perf_counter()
+        for item in answerer.stream(question_profile, hits, vector, history):
+            if isinstance(item, Answer):
+                timings["answer_ms"] = (time.perf_counter() - answer_started) * 1000
+                timings["total_ms"] = (time.perf_counter() - started) * 1000
+                item.timings = {k: round(v, 2) for k, v in timings.items()}
+                yield item
+                return
+            yield item
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        *,
+        kind: str | None = None,
+        backend: str | None = None,
+    ) -> Answer:
+        """The full Answer for one question (raises QuestionError for bad input)."""
+        for item in self.stream(question, history, kind=kind, backend=backend):
+            if isinstance(item, Answer):
+                return item
+        raise RuntimeError("answerer ended without an answer")

@@ -1,0 +1,142 @@
+"""The Chroma index: embedded on disk or on a Chroma server, chosen by FA_CHROMA_URL.
+
+Ingestion writes through LangChain's Chroma vector store; queries go to the Chroma
+collection directly (one call, no wrapper overhead). A version marker in the collection
+metadata changes after every ingest, so every reader (another replica, the keyword index)
+can tell that the index moved on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from assistant.config import Settings
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "index_version"
+
+
+class StoreUnavailable(RuntimeError):
+    """The vector store cannot be reached (server down, directory unreadable)."""
+
+
+def open_client(settings: Settings) -> chromadb.ClientAPI:
+    """An embedded persistent client in the data dir, or an HTTP client for a Chroma server."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as error:  # chromadb raises bare exceptions for connection failures
+            raise StoreUnavailable(
+                f"Chroma server at {settings.chroma_url} unreachable: {error}"
+            ) from None
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+@dataclass
+class ChunkRow:
+    """A stored chunk as the retriever sees it."""
+
+    id: str
+    text: str
+    metadata: dict
+
+
+class IndexStore:
+    """One Chroma collection plus the LangChain vector store that writes into it."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings) -> None:
+        self.settings = settings
+        self.client = open_client(settings)
+        self.vectorstore = Chroma(
+            collection_name=settings.collection,
+            embedding_function=embeddings,
+            client=self.client,
+        )
+        self.collection = self.client.get_or_create_collection(settings.collection)
+
+    def version(self) -> str:
+        """The marker of the index content; changes after every ingest that changed something."""
+        collection = self.client.get_collection(self.settings.collection)
+        return str((collection.metadata or {}).get(VERSION_KEY, ""))
+
+    def bump_version(self) -> str:
+        marker = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+        self.collection.modify(metadata={VERSION_KEY: marker, "updated_at": time.time()})
+        return marker
+
+    def updated_at(self) -> float | None:
+        collection = self.client.get_collection(self.settings.collection)
+        value = (collection.metadata or {}).get("updated_at")
+        return float(value) if value is not None else None
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def all_chunks(self) -> list[ChunkRow]:
+        """Every stored chunk (text and metadata), for the keyword index and listings."""
+        rows: list[ChunkRow] = []
+        offset, page = 0, 2000
+        while True:
+            result = self.collection.get(
+                include=["documents", "metadatas"], limit=page, offset=offset
+            )
+            ids = result["ids"]
+            for chunk_id, text, meta in zip(
+                ids, result["documents"] or [], result["metadatas"] or [], strict=True
+            ):
+                rows.append(ChunkRow(chunk_id, text or "", dict(meta or {})))
+            if len(ids) < page:
+                return rows
+            offset += page
+
+    def all_ids(self) -> set[str]:
+        result = self.collection.get(include=[])
+        return set(result["ids"])
+
+    def delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), 1000):
+            self.collection.delete(ids=ids[start : start + 1000])
+
+    def query(
+        self, vector: list[float], k: int, where: dict | None
+    ) -> list[tuple[ChunkRow, float]]:
+        """Nearest chunks with cosine similarity (vectors are unit length, distance is L2²)."""
+        if self.collection.count() == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[vector],
+            n_results=k,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = []
+        for chunk_id, text, meta, distance in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        ):
+            rows.append((ChunkRow(chunk_id, text or "", dict(meta or {})), 1.0 - distance / 2.0))
+        return rows

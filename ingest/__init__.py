@@ -1,0 +1,1 @@
+"""Ingestion: load, clean, chunk, embed and index corpus documents into Chroma."""

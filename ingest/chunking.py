@@ -1,0 +1,90 @@
+"""Structure-aware chunking: split on Markdown headings, then by model tokens.
+
+all-MiniLM-L6-v2 silently truncates past 256 word pieces, so every embedded text, the
+title/section prefix included, is measured with the model's own tokenizer and kept inside
+that window.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
+from assistant.embeddings import MAX_TOKENS, count_tokens
+from ingest.documents import SourceDocument
+
+HEADINGS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+PREFIX_SEPARATOR = " — "
+
+
+@dataclass(frozen=True)
+class ChunkingConfig:
+    chunk_tokens: int
+    overlap_tokens: int
+
+
+def embed_prefix(title: str, section: str) -> str:
+    """The first line of every chunk: lets "it was founded in 2001" be found by the name."""
+    label = title if not section or section == title else f"{title}{PREFIX_SEPARATOR}{section}"
+    return " ".join(label.split())
+
+
+def body_of(chunk_text: str) -> str:
+    """The chunk text without its title/section prefix line."""
+    return chunk_text.split("\n", 1)[1] if "\n" in chunk_text else chunk_text
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    splitter = MarkdownHeaderTextSplitter(HEADINGS, strip_headers=True)
+    sections = []
+    for part in splitter.split_text(text):
+        path = [part.metadata[k] for k in ("h2", "h3") if part.metadata.get(k)]
+        content = part.page_content.strip()
+        if content:
+            sections.append((" > ".join(path), content))
+    return sections
+
+
+def chunk_document(document: SourceDocument, tokenizer, config: ChunkingConfig) -> list[Document]:
+    """Cut one document into LangChain Documents whose embedded text fits the model window."""
+
+    def length(text: str) -> int:
+        return count_tokens(tokenizer, text) - 2  # without [CLS]/[SEP]
+
+    meta = document.meta
+    chunks: list[Document] = []
+    for section, content in _sections(document.text):
+        prefix = embed_prefix(meta.title, section)
+        budget = MAX_TOKENS - 2 - length(prefix + "\n") - 1
+        size = max(32, min(config.chunk_tokens, budget))
+        splitter = RecursiveCharacterTextSplitter(
+            chunk_size=size,
+            chunk_overlap=min(config.overlap_tokens, size // 3),
+            length_function=length,
+            separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+            keep_separator="end",
+        )
+        for piece in splitter.split_text(content):
+            piece = re.sub(r"[ \t]+", " ", piece).strip()
+            if not piece:
+                continue
+            chunks.append(
+                Document(
+                    page_content=f"{prefix}\n{piece}",
+                    metadata={
+                        "doc_id": meta.id,
+                        "title": meta.title,
+                        "kind": meta.kind,
+                        "language": meta.language,
+                        "section": section,
+                        "sources": " ".join(meta.sources),
+                        "path": document.path,
+                        "position": len(chunks),
+                        "doc_hash": document.content_hash,
+                    },
+                )
+            )
+    return chunks

@@ -1,0 +1,160 @@
+"""Quality checks of the shipped corpus and of its coverage of the fact notes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.documents import DocumentError
+from ingest.loaders import load_document
+
+MIN_WORDS, MAX_WORDS = 150, 1500
+MAX_BYTES = 2_000_000
+
+
+def corpus_pages(folder: Path) -> list[Path]:
+    """The Markdown pages of the shipped corpus (staff uploads and READMEs excluded)."""
+    return sorted(
+        p
+        for p in folder.rglob("*.md")
+        if p.name.lower() != "readme.md" and "uploads" not in p.relative_to(folder).parts
+    )
+
+
+def check_corpus(folder: Path) -> tuple[list[str], int]:
+    """Every problem of the corpus as one line `path: problem`, and the number of pages."""
+    problems: list[str] = []
+    seen_ids: dict[str, Path] = {}
+    seen_paragraphs: dict[str, Path] = {}
+    pages = corpus_pages(folder)
+    for path in pages:
+        if not path.read_bytes().lstrip().startswith(b"---"):
+            problems.append(f"{path}: no front matter")
+            continue
+        try:
+            document = load_document(path, max_bytes=MAX_BYTES)
+        except DocumentError as error:
+            problems.append(f"{path}: {error}")
+            continue
+        meta = document.meta
+        if meta.id in seen_ids:
+            problems.append(f"{path}: id '{meta.id}' also used by {seen_ids[meta.id]}")
+        seen_ids[meta.id] = path
+        words = len(document.text.split())
+        if not MIN_WORDS <= words <= MAX_WORDS:
+            problems.append(f"{path}: body has {words} words (allowed {MIN_WORDS}-{MAX_WORDS})")
+        if not re.search(r"^#{1,3}\s+\S", document.text, re.MULTILINE):
+            problems.append(f"{path}: no heading")
+        if meta.kind == "history" and not meta.milestones:
+            problems.append(f"{path}: history page without milestones")
+        for paragraph in re.split(r"\n\s*\n", document.text):
+            key = " ".join(paragraph.split()).lower()
+            if len(key) < 40 or key.startswith("#"):
+                continue
+            if key in seen_paragraphs and seen_paragraphs[key] != path:
+                problems.append(f"{path}: paragraph also in {seen_paragraphs[key]}: {key[:60]}…")
+            seen_paragraphs.setdefault(key, path)
+    return problems, len(pages)
+
+
+@dataclass
+class Coverage:
+    total: int = 0
+    covered: int = 0
+    skipped: int = 0
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def share(self) -> float:
+        return self.covered / self.total if self.total else 0.0
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and thousands separators removed: how facts are compared."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"(?<=\d)[,.\u202f ](?=\d{3}\b)", "", text)
+
+
+COMMON = {
+    "the",
+    "this",
+    "that",
+    "these",
+    "there",
+    "their",
+    "since",
+    "from",
+    "with",
+    "when",
+    "where",
+    "according",
+    "another",
+    "other",
+    "most",
+    "some",
+    "both",
+    "also",
+    "its",
+    "his",
+    "her",
+    "in",
+    "on",
+    "for",
+    "and",
+    "but",
+    "not",
+    "one",
+    "two",
+    "flanders",
+    "belgium",
+    "belgian",
+    "flemish",
+    "conflict",
+    "source",
+    "sources",
+    "page",
+    "unverified",
+    "note",
+    "notes",
+    "said",
+    "says",
+}
+
+
+def key_terms(bullet: str) -> list[str]:
+    """Numbers and proper names of a fact bullet (source URLs removed)."""
+    text = re.sub(r"\(https?://[^)]*\)|https?://\S+", " ", bullet)
+    text = re.sub(r"\*\*|[\[\]]", " ", text)
+    numbers = re.findall(r"\d[\d,.]*\d|\d", text)
+    names = [
+        word
+        for word in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]{2,}", text)
+        if word.lower() not in COMMON
+    ]
+    terms = [fold(n).rstrip(".,") for n in numbers] + [fold(n) for n in names]
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+def fact_coverage(fact_files: list[Path], folder: Path, threshold: float = 0.7) -> Coverage:
+    """A bullet is covered when most of its key numbers and names appear in the corpus."""
+    corpus = fold(" ".join(p.read_text(encoding="utf-8") for p in corpus_pages(folder)))
+    result = Coverage()
+    for fact_file in fact_files:
+        for line in fact_file.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("- "):
+                continue
+            if "UNVERIFIED" in line:
+                result.skipped += 1
+                continue
+            terms = key_terms(line[2:])
+            if not terms:
+                continue
+            result.total += 1
+            found = sum(1 for t in terms if t in corpus)
+            if found / len(terms) >= threshold:
+                result.covered += 1
+            else:
+                result.missing.append(line[2:])
+    return result

@@ -1,0 +1,62 @@
+"""Shared fixtures: the real packaged embedding model, real Chroma in temp dirs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings, load_settings
+from assistant.embeddings import build_embeddings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_CORPUS = ROOT / "corpus"
+# A small corpus for fast integration tests: real pages of the shipped corpus.
+SMALL_CORPUS_PAGES = [
+    "history/ablynx.md",
+    "history/argenx.md",
+    "history/ucb-history.md",
+    "history/vib-history.md",
+    "ecosystem/imec-health.md",
+    "history/tigenix.md",
+]
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """One data dir holding the ONNX export, shared by every test's settings."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def embeddings(model_cache):
+    """The packaged all-MiniLM-L6-v2, loaded once per test session."""
+    return build_embeddings(load_settings(data_dir=model_cache))
+
+
+def copy_small_corpus(target: Path) -> Path:
+    for page in SMALL_CORPUS_PAGES:
+        destination = target / page
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SHIPPED_CORPUS / page, destination)
+    return target
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    return copy_small_corpus(tmp_path / "corpus")
+
+
+def make_settings(tmp_path: Path, corpus: Path, model_cache: Path, **overrides) -> Settings:
+    data_dir = tmp_path / "data"
+    models = data_dir / "models"
+    models.parent.mkdir(parents=True, exist_ok=True)
+    if not models.exists():
+        models.symlink_to(model_cache / "models", target_is_directory=True)
+    return load_settings(corpus_dir=corpus, data_dir=data_dir, **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path, small_corpus, model_cache, embeddings) -> Settings:
+    return make_settings(tmp_path, small_corpus, model_cache)

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from ingest.indexing import Indexer, UploadError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def indexer_for(settings, embeddings) -> Indexer:
+    return Indexer(settings, embeddings=embeddings)
+
+
+def stored_doc_ids(indexer: Indexer) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in indexer.store.all_chunks():
+        counts[row.metadata["doc_id"]] = counts.get(row.metadata["doc_id"], 0) + 1
+    return counts
+
+
+def test_full_then_noop_then_edit_then_delete(settings, embeddings):
+    indexer = indexer_for(settings, embeddings)
+    first = indexer.sync()
+    assert len(first.added) == 6 and not first.failed
+    assert first.chunks_embedded == indexer.store.count() > 6
+    version = indexer.store.version()
+
+    again = indexer.sync()
+    assert again.chunks_embedded == 0 and len(again.unchanged) == 6
+    assert indexer.store.version() == version  # nothing changed, readers keep their caches
+
+    before = {row.id: row.metadata["doc_id"] for row in indexer.store.all_chunks()}
+    page = settings.corpus_dir / "history" / "tigenix.md"
+    page.write_text(page.read_text() + "\n## Note\n\nTiGenix appears in this test edit.\n")
+    edited = indexer.sync()
+    assert edited.updated == ["tigenix"] and not edited.added
+    after = {row.id: row.metadata["doc_id"] for row in indexer.store.all_chunks()}
+    unchanged_ids = {i for i, d in before.items() if d != "tigenix"}
+    assert unchanged_ids <= set(after)  # other documents' chunks untouched
+    assert set(after.values()) == set(before.values())
+    assert indexer.store.version() != version
+
+    page.unlink()
+    removed = indexer.sync()
+    assert removed.removed == ["tigenix"]
+    assert "tigenix" not in stored_doc_ids(indexer)
+    assert len(indexer.records.list_keys()) == indexer.store.count()
+
+
+def test_bad_files_reported_others_indexed(settings, embeddings):
+    folder = settings.corpus_dir / "ecosystem"
+    (folder / "binary.md").write_bytes(b"\x00\x01\x02" * 100)
+    (folder / "broken.md").write_text("---\nid: [oops\n---\n# x\n\ntext text text")
+    (folder / "dup.md").write_text((settings.corpus_dir / "history" / "ablynx.md").read_text())
+    report = indexer_for(settings, embeddings).sync()
+    reasons = {Path(p.path).name: p.reason for p in report.failed}
+    assert set(reasons) == {"binary.md", "broken.md", "dup.md"} or set(reasons) == {"binary.md", "broken.md", "ablynx.md"}
+    assert any("duplicate id" in r for r in reasons.values())
+    assert len(report.added) == 6
+
+
+def test_cli_add_docs_remove(settings, embeddings, monkeypatch, tmp_path):
+    monkeypatch.setenv("FA_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("FA_DATA_DIR", str(settings.data_dir))
+    from assistant.config import get_settings
+
+    get_settings.cache_clear()
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest"]).exit_code == 0
+    note = tmp_path / "Zorgbedrijf Note.txt"
+    note.write_text("Zorgbedrijf Quantix opened a lab in Kortrijk in 2024 with 12 staff.")
+    result = runner.invoke(app, ["add", str(note), "--title", "Quantix lab", "--source-url", "https://example.org/q"])
+    assert result.exit_code == 0, result.output
+    assert (settings.uploads_dir / "zorgbedrijf-note.txt").exists()
+    listing = runner.invoke(app, ["docs", "--json"])
+    assert "zorgbedrijf-note" in listing.output
+    duplicate = runner.invoke(app, ["add", str(note)])
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+    removed = runner.invoke(app, ["remove", "zorgbedrijf-note"])
+    assert removed.exit_code == 0
+    assert not (settings.uploads_dir / "zorgbedrijf-note.txt").exists()
+    assert "zorgbedrijf-note" not in runner.invoke(app, ["docs", "--json"]).output
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd.md", "..\\..\\evil.txt", "bad\x00name.txt"])
+def test_upload_names_cannot_escape(settings, embeddings, tmp_path, name):
+    indexer = indexer_for(settings, embeddings)
+    source = tmp_path / "src.txt"
+    source.write_text("Harmless text about a Flemish biotech company in Ghent.")
+    try:
+        indexer.add_file(source, original_name=name)
+    except UploadError:
+        pass
+    written = [p for p in settings.uploads_dir.rglob("*")] if settings.uploads_dir.exists() else []
+    assert all(p.resolve().is_relative_to(settings.uploads_dir.resolve()) for p in written)
+    assert not (tmp_path.parent / "etc").exists()
+
+
+def test_rejected_upload_leaves_nothing(settings, embeddings, tmp_path):
+    indexer = indexer_for(settings, embeddings)
+    indexer.sync()
+    count = indexer.store.count()
+    bad = tmp_path / "fake.pdf"
+    bad.write_bytes(b"not a pdf")
+    with pytest.raises(UploadError, match="PDF"):
+        indexer.add_file(bad)
+    assert not (settings.uploads_dir / "fake.pdf").exists()
+    assert indexer.store.count() == count
+
+
+def _ingest_subprocess(settings) -> subprocess.Popen:
+    env = {**os.environ, "FA_CORPUS_DIR": str(settings.corpus_dir), "FA_DATA_DIR": str(settings.data_dir)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "ingest"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_sigkill_mid_ingest_then_good_run(settings, embeddings):
+    process = _ingest_subprocess(settings)
+    records = settings.record_db
+    deadline = time.time() + 120
+    # Wait until the ingest has written some chunk records, then kill it hard.
+    while time.time() < deadline and process.poll() is None:
+        if records.exists():
+            import sqlite3
+
+            with sqlite3.connect(records) as db:
+                try:
+                    if db.execute("SELECT COUNT(*) FROM records").fetchone()[0] > 0:
+                        break
+                except sqlite3.OperationalError:
+                    pass
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    indexer = indexer_for(settings, embeddings)
+    report = indexer.sync()
+    assert not report.failed
+    counts = stored_doc_ids(indexer)
+    assert set(counts) == {"ablynx", "argenx", "ucb-history", "vib-history", "imec-health", "tigenix"}
+    ledger = {d.doc_id: d.chunks for d in indexer.documents()}
+    assert ledger == counts  # every document indexed exactly once, no orphan chunks
+    assert len(indexer.records.list_keys()) == indexer.store.count()
+
+
+def test_two_ingests_at_once_are_serialised(settings, embeddings):
+    first = _ingest_subprocess(settings)
+    second = _ingest_subprocess(settings)
+    out_first, _ = first.communicate(timeout=300)
+    out_second, _ = second.communicate(timeout=300)
+    assert first.returncode == 0 and second.returncode == 0, out_first + out_second
+    combined = out_first + out_second
+    assert "added 6" in combined and "unchanged 6" in combined
+    indexer = indexer_for(settings, embeddings)
+    assert len(indexer.records.list_keys()) == indexer.store.count()
+
+
+def test_concurrent_uploads_in_one_process(settings, embeddings, tmp_path):
+    indexer = indexer_for(settings, embeddings)
+    errors: list[Exception] = []
+
+    def upload(number: int) -> None:
+        source = tmp_path / f"staff-{number}.txt"
+        source.write_text(f"Staff note {number}: company Nimbra{number} works on vaccines in Leuven.")
+        try:
+            indexer.add_file(source)
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert {f"staff-{n}" for n in range(4)} <= set(stored_doc_ids(indexer))

@@ -1,0 +1,1 @@
+"""The Gradio web app: visitors' chat, staff admin page, timeline."""
