@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict
 import logging
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -115,7 +115,9 @@ def remove(doc_id: Annotated[str, typer.Argument(help="Id of the document to rem
 
 
 def docs(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON lines instead of a table.")
+    ] = False,
 ) -> None:
     """List indexed documents with chunk counts and when they were indexed."""
     records = _indexer().documents()

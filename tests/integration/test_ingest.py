@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -64,7 +65,11 @@ def test_bad_files_reported_others_indexed(settings, embeddings):
     (folder / "dup.md").write_text((settings.corpus_dir / "history" / "ablynx.md").read_text())
     report = indexer_for(settings, embeddings).sync()
     reasons = {Path(p.path).name: p.reason for p in report.failed}
-    assert set(reasons) == {"binary.md", "broken.md", "dup.md"} or set(reasons) == {"binary.md", "broken.md", "ablynx.md"}
+    assert set(reasons) == {"binary.md", "broken.md", "dup.md"} or set(reasons) == {
+        "binary.md",
+        "broken.md",
+        "ablynx.md",
+    }
     assert any("duplicate id" in r for r in reasons.values())
     assert len(report.added) == 6
 
@@ -79,7 +84,9 @@ def test_cli_add_docs_remove(settings, embeddings, monkeypatch, tmp_path):
     assert runner.invoke(app, ["ingest"]).exit_code == 0
     note = tmp_path / "Zorgbedrijf Note.txt"
     note.write_text("Zorgbedrijf Quantix opened a lab in Kortrijk in 2024 with 12 staff.")
-    result = runner.invoke(app, ["add", str(note), "--title", "Quantix lab", "--source-url", "https://example.org/q"])
+    result = runner.invoke(
+        app, ["add", str(note), "--title", "Quantix lab", "--source-url", "https://example.org/q"]
+    )
     assert result.exit_code == 0, result.output
     assert (settings.uploads_dir / "zorgbedrijf-note.txt").exists()
     listing = runner.invoke(app, ["docs", "--json"])
@@ -98,10 +105,8 @@ def test_upload_names_cannot_escape(settings, embeddings, tmp_path, name):
     indexer = indexer_for(settings, embeddings)
     source = tmp_path / "src.txt"
     source.write_text("Harmless text about a Flemish biotech company in Ghent.")
-    try:
+    with contextlib.suppress(UploadError):
         indexer.add_file(source, original_name=name)
-    except UploadError:
-        pass
     written = [p for p in settings.uploads_dir.rglob("*")] if settings.uploads_dir.exists() else []
     assert all(p.resolve().is_relative_to(settings.uploads_dir.resolve()) for p in written)
     assert not (tmp_path.parent / "etc").exists()
@@ -120,7 +125,11 @@ def test_rejected_upload_leaves_nothing(settings, embeddings, tmp_path):
 
 
 def _ingest_subprocess(settings) -> subprocess.Popen:
-    env = {**os.environ, "FA_CORPUS_DIR": str(settings.corpus_dir), "FA_DATA_DIR": str(settings.data_dir)}
+    env = {
+        **os.environ,
+        "FA_CORPUS_DIR": str(settings.corpus_dir),
+        "FA_DATA_DIR": str(settings.data_dir),
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "ingest"],
         env=env,
@@ -153,7 +162,14 @@ def test_sigkill_mid_ingest_then_good_run(settings, embeddings):
     report = indexer.sync()
     assert not report.failed
     counts = stored_doc_ids(indexer)
-    assert set(counts) == {"ablynx", "argenx", "ucb-history", "vib-history", "imec-health", "tigenix"}
+    assert set(counts) == {
+        "ablynx",
+        "argenx",
+        "ucb-history",
+        "vib-history",
+        "imec-health",
+        "tigenix",
+    }
     ledger = {d.doc_id: d.chunks for d in indexer.documents()}
     assert ledger == counts  # every document indexed exactly once, no orphan chunks
     assert len(indexer.records.list_keys()) == indexer.store.count()
@@ -177,7 +193,9 @@ def test_concurrent_uploads_in_one_process(settings, embeddings, tmp_path):
 
     def upload(number: int) -> None:
         source = tmp_path / f"staff-{number}.txt"
-        source.write_text(f"Staff note {number}: company Nimbra{number} works on vaccines in Leuven.")
+        source.write_text(
+            f"Staff note {number}: company Nimbra{number} works on vaccines in Leuven."
+        )
         try:
             indexer.add_file(source)
         except Exception as error:  # collected and asserted below

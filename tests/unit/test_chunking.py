@@ -11,7 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKENIZER = load_tokenizer(load_settings().embedding_model_path)
 
 
-def chunks_of(path: Path, config=ChunkingConfig(200, 30)):
+DEFAULT_CONFIG = ChunkingConfig(200, 30)
+
+
+def chunks_of(path: Path, config: ChunkingConfig = DEFAULT_CONFIG):
     return chunk_document(load_document(path, max_bytes=10**7), TOKENIZER, config)
 
 
@@ -21,7 +24,10 @@ def test_every_embedded_text_fits_the_model_window():
     assert len(pages) > 20
     for page in pages:
         for chunk in chunks_of(page):
-            assert count_tokens(TOKENIZER, chunk.page_content) <= MAX_TOKENS, (page, chunk.page_content[:80])
+            assert count_tokens(TOKENIZER, chunk.page_content) <= MAX_TOKENS, (
+                page,
+                chunk.page_content[:80],
+            )
 
 
 def test_long_section_is_split_and_each_piece_keeps_its_prefix(tmp_path):
@@ -29,7 +35,9 @@ def test_long_section_is_split_and_each_piece_keeps_its_prefix(tmp_path):
     page = tmp_path / "long.md"
     page.write_text(
         "---\nid: long\ntitle: Ablynx\nkind: history\nlanguage: en\nsources: [https://x.org]\n---\n"
-        "# Ablynx\n\n## Products\n\n" + sentence * 80 + "\n\n## Acquisition\n\nSanofi bought Ablynx in 2018.\n"
+        "# Ablynx\n\n## Products\n\n"
+        + sentence * 80
+        + "\n\n## Acquisition\n\nSanofi bought Ablynx in 2018.\n"
     )
     chunks = chunks_of(page, ChunkingConfig(120, 20))
     products = [c for c in chunks if c.metadata["section"] == "Products"]

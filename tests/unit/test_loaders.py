@@ -42,9 +42,15 @@ def test_markdown_with_front_matter(tmp_path):
 def test_txt_takes_metadata_from_options(tmp_path):
     path = write(tmp_path, "notes.txt", "Some plain text about a biotech firm in Leuven.")
     document = load_document(
-        path, max_bytes=LIMIT, defaults={"title": "Notes", "source_url": "https://x.org", "kind": "history"}
+        path,
+        max_bytes=LIMIT,
+        defaults={"title": "Notes", "source_url": "https://x.org", "kind": "history"},
     )
-    assert (document.meta.title, document.meta.kind, document.meta.id) == ("Notes", "history", "notes")
+    assert (document.meta.title, document.meta.kind, document.meta.id) == (
+        "Notes",
+        "history",
+        "notes",
+    )
 
 
 def test_html_drops_scripts_and_styles(tmp_path):
@@ -73,7 +79,9 @@ def minimal_pdf(text: str) -> bytes:
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     for offset in offsets:
         out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF".encode())
+    out.write(
+        f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF".encode()
+    )
     return out.getvalue()
 
 
@@ -104,7 +112,11 @@ def test_docx_text_and_headings(tmp_path):
         ("fake.pdf", b"this is not a pdf at all", "PDF"),
         ("fake.docx", b"not a zip archive", "docx"),
         ("bad-kind.md", PAGE.replace("kind: ecosystem", "kind: gossip"), "kind"),
-        ("no-source.md", PAGE.replace("sources: [https://example.org/a]", "sources: []"), "sources"),
+        (
+            "no-source.md",
+            PAGE.replace("sources: [https://example.org/a]", "sources: []"),
+            "sources",
+        ),
         ("script.exe", b"MZ", "unsupported"),
     ],
 )
