@@ -10,7 +10,9 @@ from rich.console import Console
 
 from assistant.answers import QuestionError
 from assistant.config import SettingsError, get_settings
+from assistant.evaluation.cli import register as register_eval_command
 from ingest.cli import register as register_ingest_commands
+from ui.cli import register as register_ui_commands
 
 app = typer.Typer(
     help="Grounded answers about Flanders' life-sciences ecosystem and Flemish biotech history.",
@@ -19,6 +21,8 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)
 register_ingest_commands(app)
+register_eval_command(app)
+register_ui_commands(app)
 
 
 @app.command()

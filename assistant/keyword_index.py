@@ -29,10 +29,6 @@ class KeywordIndex:
         count = self.document_frequency.get(term, 0)
         return float(np.log(1 + (len(self.chunks) - count + 0.5) / (count + 0.5)))
 
-    def document_share(self, term: str) -> float:
-        """Share of chunks containing the term (0 for a word the corpus never uses)."""
-        return self.document_frequency.get(term, 0) / max(1, len(self.chunks))
-
     def search(self, query: str, k: int) -> list[tuple[ChunkRow, float]]:
         query_terms = [t for t in terms(query) if t in self._bm25.vocab_dict] if self.chunks else []
         if not query_terms:

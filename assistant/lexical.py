@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import snowballstemmer
+
 STOPWORDS = frozenset(
     [
         "a",
@@ -296,30 +298,26 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
+def match_text(text: str) -> str:
+    """Folded text with thousands separators removed: how expected facts are compared ("4,500" = "4500")."""
+    return re.sub(r"(?<=\d)[,.\u202f ](?=\d{3}\b)", "", fold(text))
+
+
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light suffix stripper: 'founded'/'founding'/'founder' and 'companies'/'company' meet."""
-    if word.isdigit() or len(word) <= 4:
+    """Snowball (Porter 2) stem: 'founded'/'founding' and 'isolate'/'isolated' meet."""
+    if word.isdigit():
         return word
-    for suffix, replacement in (
-        ("ies", "y"),
-        ("ing", ""),
-        ("ers", ""),
-        ("er", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("s", ""),
-        ("en", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)] + replacement
-    return word
+    return _ENGLISH.stemWord(word)
 
 
 def words(text: str) -> list[str]:
     """Folded word tokens (numbers kept whole: '1,995' -> '1995', '2.5' kept)."""
-    folded = re.sub(r"(?<=\d)[,\u202f](?=\d{3}\b)", "", fold(text))
-    return [w.strip(".'’-") for w in TOKEN.findall(folded)]
+    folded = re.sub(r"(?<=\d)[,\u202f](?=\d{3}\b)", "", fold(text)).replace("%", " percent ").replace("²", "2")
+    return [re.sub(r"['’]s$", "", w).strip(".'’-") for w in TOKEN.findall(folded)]
 
 
 def terms(text: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""What a question asks for: its type, focus, names, years and language.
+"""What a question asks for: its value types, names, years, focus and language.
 
 The extractive answerer uses this profile to check that a sentence really answers the
 question (a "when" wants a date, "the CEO of UCB" wants the word CEO or a synonym next to
@@ -15,11 +15,14 @@ from assistant.lexical import STOPWORDS, detect_language, fold, stem, terms, wor
 # Groups of words that ask for, or state, the same thing (English and Dutch).
 SYNONYM_GROUPS = [
     "found founded founder founders cofounder co-founded co-founder establish established "
-    "set created create start started launch launched spin-off spinoff spun birth oprichting "
+    "set created create start started launch launched spin-off spinoff spun oprichting "
     "opgericht oprichter oprichters richtte richt opricht gesticht",
-    "acquire acquired acquisition acquisitions buy bought purchase purchased takeover sold sell "
-    "sale overname overgenomen gekocht verkocht kocht overnam overnemen",
-    "ceo chief executive managing director ceo's topman bestuurder gedelegeerd",
+    "acquire acquired acquisition acquisitions buy bought purchase purchased takeover takeovers "
+    "sold sell sale deal overname overgenomen gekocht verkocht kocht overnam overnemen",
+    "offer offered bid bids bod",
+    "close closed closing complete completed completion finalised finalized afgerond",
+    "pioneer pioneered pioneering pionier",
+    "ceo chief executive managing director topman bestuurder gedelegeerd",
     "chairman chair chairwoman president voorzitter",
     "employee employees staff people jobs workforce headcount personnel werknemers "
     "medewerkers banen personeel employs employ employed",
@@ -28,21 +31,24 @@ SYNONYM_GROUPS = [
     "investering investeringen geinvesteerd",
     "headquarters headquartered based located seat hoofdzetel gevestigd zetel",
     "approve approval approved authorisation authorization authorised authorized "
-    "goedkeuring goedgekeurd marketing",
+    "goedkeuring goedgekeurd",
     "discover discovered discovery discoveries invented invention ontdekt ontdekking "
     "ontdekte uitgevonden",
     "drug drugs medicine medicines geneesmiddel geneesmiddelen",
     "born birth geboren",
     "died death passed overleden overleed stierf",
-    "nobel prize award awarded laureate prijs",
+    "nobel prize award awarded laureate prijs win won",
     "merge merger merged fusie gefuseerd fuseerde",
     "ipo listing listed flotation beursgang beurs euronext nasdaq",
     "member members leden lid",
     "bed beds bedden",
     "budget grant grants subsidy subsidies dotatie",
-    "price paid worth valued value bedrag prijs",
-    "name named called heet genoemd naam",
+    "price paid pay cost costs worth valued value bedrag betaalde betaald",
     "author authors wrote written auteurs auteur schreef geschreven",
+    "student students studenten",
+    "old age aged",
+    "big large size area hectare hectares surface covers m2 square groot grootte oppervlakte",
+    "percentage percent share stake",
 ]
 
 SYNONYMS: dict[str, frozenset[str]] = {}
@@ -51,27 +57,58 @@ for _group in SYNONYM_GROUPS:
     for _s in _stems:
         SYNONYMS[_s] = SYNONYMS.get(_s, frozenset()) | _stems
 
-# Words that frame a question without saying what it is about.
+# Words that frame a question without saying what it asks for.
 FRAME_WORDS = frozenset(
     stem(w)
     for w in words(
         "year years date day month time name number amount company companies firm firms "
-        "organisation organization institute happen happened role known called exactly "
-        "first become became jaar datum bedrijf bedrijven welke welk noem vertel waren "
-        "main major important key describe explain mean does role"
+        "organisation organization institute thing things kind type sort part way "
+        "jaar datum bedrijf bedrijven naam aantal "
+        "roughly approximately about around exactly total end get got make made take took taken "
+        "go went come came give gave play played hold held stand stands say said use used "
+        "work happen happened main major important key describe explain mean role known "
+        "ongeveer totaal kreeg maakte nam gaf ging kwam"
     )
+)
+QUESTION_STARTERS = frozenset(
+    "what who when where which why how did does do is was were are can could would tell give "
+    "name list since according after before during in on at for from to by with about if "
+    "wie wat wanneer waar welke welk waarom hoe hoeveel wordt werd is zijn kan volgens sinds "
+    "na voor tijdens in op aan met over".split()
+)
+NATIONALITIES = frozenset(
+    "flemish belgian british dutch french german american european walloon brussels-based "
+    "vlaamse vlaams belgische brits britse nederlandse franse duitse amerikaanse europese".split()
 )
 
 QUESTION_TYPES = [
     (
         "when",
-        r"\b(when|what year|which year|in what year|since when|wanneer|in welk jaar|welk jaar|sinds wanneer)\b",
+        r"\b(when|what year|which year|in what year|since what year|since when|wanneer|in welk jaar|welk jaar|sinds wanneer|sinds welk jaar)\b",
     ),
     ("count", r"\b(how many|hoeveel)\b"),
-    ("amount", r"\b(how much|what amount|how large|how big|what was the value|what price)\b"),
-    ("who", r"\b(who|whom|which person|by whom|wie|door wie)\b"),
+    (
+        "amount",
+        r"\b(how much|what amount|how large|how big|what was the value|what price|hoe groot)\b",
+    ),
+    (
+        "who",
+        r"\b(who|whom|which person|by whom|which (company|firm|group|pharma\w*)|what company|wie|door wie|welk bedrijf)\b",
+    ),
     ("where", r"\b(where|which city|in which city|waar|in welke stad)\b"),
     ("why", r"\b(why|waarom)\b"),
+]
+
+# The attribute a question asks about: "the CEO of", "how many beds", "what was X revenue".
+ASKED_ATTRIBUTE = [
+    r"\b(?:how many|how much|hoeveel)\s+([a-z][\w-]+)(?:\s+([a-z][\w-]+))?",
+    r"\b(?:the|its|their|his|her|de|het|haar|zijn|hun)\s+(?:current|first|new|present|latest|"
+    r"huidige|eerste|nieuwe)?\s*([a-z][\w-]+)\s+(?:of|for|at|per|in|van|voor|bij)\b",
+    r"\b(?i:what|which|wat)\s+(?i:is|was|are|were)\s+(?:[A-Z][\w-]*(?:['’]s)?\s+)+([a-z][\w-]+)",
+    r"\b[A-Z][\w-]*['’]s\s+(?:(?:current|first|new|present|latest)\s+)?([A-Za-z][\w-]+)",
+    r"\b(?:when|where|wanneer|waar)\s+(?:was|were|did|is|werd|is)\s+.+?\s+(born|died|geboren|overleden)\b",
+    r"\bhow\s+(old|big|large)\b",
+    r"\bwhat\s+([a-z]+)\s+(?:per|of|did|does|do|was|were|is|are|has|have)\b",
 ]
 
 YEAR = re.compile(r"\b(1[4-9]\d\d|20\d\d)\b")
@@ -83,42 +120,14 @@ DATE = re.compile(
 )
 NUMBER = re.compile(r"\d")
 AMOUNT = re.compile(
-    r"(€|\$|£|\beur\b|\beuro\b|\busd\b|\bmillion\b|\bbillion\b|\bmiljoen\b|\bmiljard\b)",
+    r"(€|\$|£|\bgbp\b|\beur\b|\beuro\b|\busd\b|\bmillion\b|\bbillion\b|\bmiljoen\b|\bmiljard\b|hectare|m²|km²|\bpercent\b)",
     re.IGNORECASE,
 )
-NAME = re.compile(r"\b[A-Z][a-zA-Zà-ÿ'’-]+|\b[A-Z]{2,}\b|\b[a-z]+[A-Z]\w*")
+NAME_WORD = r"(?:[A-Z][\w'’-]*[\w]|[a-z]+[A-Z][\w-]*)"
+NAME = re.compile(rf"(?<![\w-]){NAME_WORD}(?:\s+(?:(?:van|de|den|der|le|la)\s+)*{NAME_WORD})*")
 PRONOUNS = frozenset(
-    [
-        "it",
-        "its",
-        "it's",
-        "they",
-        "them",
-        "their",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "this",
-        "that",
-        "there",
-        "these",
-        "those",
-        "het",
-        "zij",
-        "hij",
-        "hem",
-        "haar",
-        "hun",
-        "ze",
-        "dat",
-        "deze",
-        "die",
-        "daar",
-        "er",
-        "ervan",
-    ]
+    "it its it's they them their he him his she her this that there these those "
+    "het zij hij hem haar hun ze dat deze die daar er ervan".split()
 )
 
 
@@ -133,10 +142,14 @@ class QuestionProfile:
     names: list[str]
     years: list[str]
     focus: list[frozenset[str]] = field(default_factory=list)
+    asked: list[frozenset[str]] = field(default_factory=list)
 
     @property
     def qtype(self) -> str:
         return self.qtypes[0]
+
+    def holds(self, qtype: str, sentence: str) -> bool:
+        return _holds(qtype, sentence)
 
     def type_fit(self, sentence: str) -> float:
         """Share of the asked value types ("when ... and to whom": a date and a name) present."""
@@ -155,52 +168,38 @@ def _holds(qtype: str, sentence: str) -> bool:
     return True
 
 
+def _is_plain_word(word: str) -> bool:
+    folded = fold(word)
+    return folded in STOPWORDS or folded in NATIONALITIES or stem(folded) in SYNONYMS
+
+
 def names_in(text: str, skip_first: bool = True) -> list[str]:
-    """Capitalised words, acronyms and camel-cased names (imec, argenx are matched via titles)."""
+    """Names: runs of capitalised words ("UZ Gent", "Luc Van den Brande"), acronyms, camelCase.
+
+    The first word of a sentence counts only when it is not an ordinary question word;
+    asked-for nouns ("CEO", "IPO") and nationalities ("Flemish") are not names.
+    """
     found = []
     for match in NAME.finditer(text):
-        word = match.group(0).strip("'’-")
+        parts = match.group(0).split()
         at_start = match.start() == 0 or text[: match.start()].rstrip().endswith(
             (".", "?", "!", ":")
         )
-        if (
-            skip_first
-            and at_start
-            and fold(word)
-            in STOPWORDS
-            | {
-                "what",
-                "who",
-                "when",
-                "where",
-                "how",
-                "which",
-                "why",
-                "wie",
-                "wat",
-                "wanneer",
-                "waar",
-                "hoe",
-                "welke",
-                "hoeveel",
-                "waarom",
-                "did",
-                "does",
-                "is",
-                "was",
-                "were",
-                "are",
-                "tell",
-                "give",
-                "name",
-                "list",
-            }
-        ):
-            continue
-        if fold(word) in STOPWORDS or stem(fold(word)) in SYNONYMS:
-            continue  # "CEO", "IPO": what is asked, not who it is about
-        found.append(word)
+        parts = [re.sub(r"['’]s$", "", p).strip("'’-") for p in parts]
+        if skip_first and at_start and fold(parts[0]) in QUESTION_STARTERS:
+            parts = parts[1:]
+        while parts and _is_plain_word(parts[0]):
+            parts = parts[1:]
+        if parts and not all(_is_plain_word(p) for p in parts):
+            found.append(" ".join(parts))
     return found
+
+
+def name_keys(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(all words, distinguishing last word) of a name, as search terms."""
+    all_terms = frozenset(terms(name))
+    last = terms(name.split()[-1])
+    return all_terms, frozenset(last or all_terms)
 
 
 def question_types(text: str) -> list[str]:
@@ -210,10 +209,28 @@ def question_types(text: str) -> list[str]:
     return found or ["what"]
 
 
+def asked_attributes(text: str) -> list[frozenset[str]]:
+    """Synonym groups of what the question asks about ("CEO", "beds", "revenue")."""
+    groups = []
+    for pattern in ASKED_ATTRIBUTE:
+        for match in re.finditer(pattern, text, flags=0 if "A-Z" in pattern else re.IGNORECASE):
+            candidates = [w for w in match.groups() if w]
+            alternatives = frozenset(
+                s
+                for word in candidates
+                for term in terms(word)
+                if term not in FRAME_WORDS and fold(word) not in STOPWORDS
+                for s in SYNONYMS.get(term, frozenset({term}))
+            )
+            if alternatives:
+                groups.append(alternatives)
+    return groups
+
+
 def profile(text: str, extra_names: list[str] | None = None) -> QuestionProfile:
     """Analyse a (possibly follow-up) question; `extra_names` come from earlier turns."""
     names = list(dict.fromkeys(names_in(text) + (extra_names or [])))
-    name_stems = {stem(w) for n in names for w in words(n)}
+    name_stems = {t for n in names for t in terms(n)}
     content = terms(text)
     focus_terms = [
         t
@@ -228,6 +245,7 @@ def profile(text: str, extra_names: list[str] | None = None) -> QuestionProfile:
         names=names,
         years=YEAR.findall(text),
         focus=[SYNONYMS.get(t, frozenset({t})) for t in focus_terms],
+        asked=asked_attributes(text),
     )
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.lexical import match_text
 from ingest.documents import DocumentError
 from ingest.loaders import load_document
 
@@ -71,12 +71,6 @@ class Coverage:
         return self.covered / self.total if self.total else 0.0
 
 
-def fold(text: str) -> str:
-    """Lower case, accents and thousands separators removed: how facts are compared."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"(?<=\d)[,.\u202f ](?=\d{3}\b)", "", text)
-
-
 COMMON = {
     "the",
     "this",
@@ -133,13 +127,13 @@ def key_terms(bullet: str) -> list[str]:
         for word in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]{2,}", text)
         if word.lower() not in COMMON
     ]
-    terms = [fold(n).rstrip(".,") for n in numbers] + [fold(n) for n in names]
+    terms = [match_text(n).rstrip(".,") for n in numbers] + [match_text(n) for n in names]
     return list(dict.fromkeys(t for t in terms if t))
 
 
 def fact_coverage(fact_files: list[Path], folder: Path, threshold: float = 0.7) -> Coverage:
     """A bullet is covered when most of its key numbers and names appear in the corpus."""
-    corpus = fold(" ".join(p.read_text(encoding="utf-8") for p in corpus_pages(folder)))
+    corpus = match_text(" ".join(p.read_text(encoding="utf-8") for p in corpus_pages(folder)))
     result = Coverage()
     for fact_file in fact_files:
         for line in fact_file.read_text(encoding="utf-8").splitlines():

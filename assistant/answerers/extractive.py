@@ -9,6 +9,7 @@ question asks for, the answer is an honest "I don't know" with related topics.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -18,14 +19,14 @@ import numpy as np
 
 from assistant.answers import Answer, Citation
 from assistant.lexical import fold, terms, words
-from assistant.question import QuestionProfile
+from assistant.question import QuestionProfile, name_keys
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
 
 WEIGHTS = {"meaning": 0.40, "overlap": 0.25, "type": 0.15, "focus": 0.10, "names": 0.10}
 EXTRA_SENTENCE_RATIO = 0.85
 EVIDENCE_POOL = 5
-RARE_SHARE = 0.05  # a word in fewer than 5 % of chunks is specific enough to be required
+PARAPHRASE_MEANING = 0.75  # a sentence this close in meaning may name the attribute differently
 MAX_SENTENCES = 3
 
 REFUSAL = {
@@ -90,8 +91,10 @@ class ExtractiveAnswerer:
     def idf(self, term: str) -> float:
         return self.keyword_index().idf(term)
 
-    def document_share(self, term: str) -> float:
-        return self.keyword_index().document_share(term)
+    def _unknown_attribute(self, question: QuestionProfile) -> bool:
+        """Is an asked attribute a word the whole corpus never uses ("ISBN", "rent")?"""
+        known = self.keyword_index().document_frequency
+        return any(not any(known.get(t) for t in group) for group in question.asked)
 
     # --- scoring ---
 
@@ -109,16 +112,15 @@ class ExtractiveAnswerer:
         question_terms = set(question.terms)
         weights = {t: self.idf(t) for t in question_terms}
         total_weight = sum(weights.values()) or 1.0
-        name_words = [set(terms(n)) for n in question.names]
-        # A focus word that is rare in the corpus ("CEO", "rent", "ISBN") must be matched.
-        rare_focus = [
-            min(self.document_share(t) for t in group) < RARE_SHARE for group in question.focus
-        ]
+        name_words = [name_keys(n) for n in question.names]
         result = []
         for (index, sentence), meaning in zip(pool, similarities, strict=True):
             hit = hits[index]
             sentence_terms = set(terms(sentence))
-            context_terms = set(terms(hit.title + " " + str(hit.chunk.metadata.get("section", ""))))
+            # "Galapagos: from genomics joint venture to ..." is about Galapagos; an overview
+            # titled "Immunology biotech: argenx, Galapagos, ..." is not.
+            title_terms = set(terms(re.split(r"[:(—–]", hit.title, maxsplit=1)[0]))
+            context_terms = title_terms | set(terms(str(hit.chunk.metadata.get("section", ""))))
             overlap = sum(
                 w * _credit({t}, sentence_terms, context_terms, 0.6) for t, w in weights.items()
             )
@@ -126,14 +128,16 @@ class ExtractiveAnswerer:
             matched = [
                 _credit(group, sentence_terms, context_terms, 0.5) for group in question.focus
             ]
+            # A name counts when the sentence says it or the page is about it (its title);
+            # a person or place may be named by its last word only ("Bordet", "Gent").
             names = _share(
                 [
                     1.0
-                    if n <= sentence_terms
+                    if full <= sentence_terms or last <= sentence_terms
                     else 0.7
-                    if n <= sentence_terms | context_terms
+                    if last <= title_terms
                     else 0.0
-                    for n in name_words
+                    for full, last in name_words
                 ]
             )
             type_fit = question.type_fit(sentence)
@@ -160,7 +164,7 @@ class ExtractiveAnswerer:
                     years_ok=years_ok,
                     terms=sentence_terms,
                     missing_focus=any(
-                        m == 0.0 and r for m, r in zip(matched, rare_focus, strict=True)
+                        not (group & (sentence_terms | context_terms)) for group in question.asked
                     ),
                 )
             )
@@ -176,12 +180,14 @@ class ExtractiveAnswerer:
         """
         if not candidate.years_ok:
             return 0.0
-        if question.names and candidate.names == 0.0:
-            return 0.0
-        if candidate.missing_focus and candidate.meaning < 0.75:
-            return 0.0
+        if question.names and candidate.names < 0.5:
+            return 0.0  # the question's names belong in the sentence or its page's title
+        if candidate.missing_focus and (candidate.meaning < PARAPHRASE_MEANING or self._unknown_attribute(question)):
+            return 0.0  # the asked attribute ("CEO", "revenue", "ISBN") is not in the sentence
         if candidate.type_fit == 0.0 and candidate.meaning < 0.5:
             return 0.0
+        if candidate.focus < 0.34 and candidate.meaning < 0.6:
+            return 0.0  # hardly any of the question's own words: likely another subject
         return candidate.score
 
     # --- answering ---
@@ -219,10 +225,22 @@ class ExtractiveAnswerer:
         yield answer
 
     def _select(self, question: QuestionProfile, candidates: list[Candidate]) -> list[Candidate]:
+        """The lead sentence, then sentences for asked types it lacks, then close runners-up."""
         best = candidates[0]
         chosen = [best]
         limit = MAX_SENTENCES if len(question.qtypes) > 1 or " and " in question.text else 2
+        for qtype in question.qtypes:
+            if any(question.holds(qtype, c.sentence) for c in chosen):
+                continue
+            for candidate in candidates[1:]:
+                if candidate.score < 0.7 * best.score or self.evidence(question, candidate) == 0.0:
+                    continue
+                if question.holds(qtype, candidate.sentence) and candidate not in chosen:
+                    chosen.append(candidate)
+                    break
         for candidate in candidates[1:]:
+            if candidate in chosen:
+                continue
             if len(chosen) >= limit:
                 break
             if (

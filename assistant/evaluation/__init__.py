@@ -1,0 +1,1 @@
+"""Answer tests: dataset, metrics, runner, baseline and report."""

@@ -1,0 +1,100 @@
+"""`flanders-assistant eval`: run the answer tests, print metrics, write JSON and a report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from assistant.config import get_settings
+from assistant.evaluation.dataset import load_dataset
+from assistant.evaluation.report import write_report
+from assistant.evaluation.runner import compare, results_document, run_items
+
+DEFAULT_DATASET = Path("tests/eval/questions.jsonl")
+console = Console(soft_wrap=True)
+
+
+class _Backend:
+    """Adapts the Assistant to the runner with a fixed backend."""
+
+    def __init__(self, assistant, backend: str) -> None:
+        self.assistant, self.backend = assistant, backend
+
+    def answer(self, question, history=()):
+        return self.assistant.answer(question, history, backend=self.backend)
+
+
+def evaluate(
+    dataset: Annotated[Path, typer.Option(help="JSONL question set.")] = DEFAULT_DATASET,
+    backend: Annotated[
+        str | None, typer.Option(help="Answerer backend (default: settings).")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write results JSON here.")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write an HTML + Markdown report into this folder.")
+    ] = None,
+    compare_with: Annotated[
+        Path | None, typer.Option("--compare", help="Earlier results JSON to compare.")
+    ] = None,
+    baseline: Annotated[
+        bool, typer.Option(help="Also run the plain LangChain tutorial pipeline.")
+    ] = False,
+) -> None:
+    """Score retrieval and answers on the question set."""
+    from assistant.service import Assistant
+
+    settings = get_settings()
+    items = load_dataset(dataset)
+    assistant = Assistant(settings)
+    name = backend or settings.answerer
+    scores = run_items(
+        _Backend(assistant, name),
+        list(track(items, description=f"asking ({name})", console=console)),
+    )
+    document = results_document(scores, name)
+    baseline_document = None
+    if baseline:
+        from assistant.evaluation.baseline import BaselinePipeline
+
+        pipeline = BaselinePipeline(settings, assistant.embeddings)
+        baseline_document = results_document(
+            run_items(
+                pipeline, list(track(items, description="asking (baseline)", console=console))
+            ),
+            "baseline",
+        )
+    print_summary(document, baseline_document)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    if report:
+        console.print(f"report: {write_report(report, document, baseline_document)}")
+    if compare_with:
+        for line in compare(compare_with, document):
+            console.print(line, markup=False)
+
+
+def print_summary(document: dict, baseline: dict | None) -> None:
+    table = Table("metric", "assistant", *(["baseline"] if baseline else []))
+    for key, value in document["summary"].items():
+        if isinstance(value, int | float):
+            extra = [str(baseline["summary"].get(key))] if baseline else []
+            table.add_row(key, str(value), *extra)
+    console.print(table)
+    failed = [r for r in document["results"] if not r["passed"]]
+    for result in failed:
+        console.print(
+            f"FAIL {result['id']}: {result['question']} -> {result['answer'][:140]}", markup=False
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(evaluate)
