@@ -316,7 +316,11 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded word tokens (numbers kept whole: '1,995' -> '1995', '2.5' kept)."""
-    folded = re.sub(r"(?<=\d)[,\u202f](?=\d{3}\b)", "", fold(text)).replace("%", " percent ").replace("²", "2")
+    folded = (
+        re.sub(r"(?<=\d)[,\u202f](?=\d{3}\b)", "", fold(text))
+        .replace("%", " percent ")
+        .replace("²", "2")
+    )
     return [re.sub(r"['’]s$", "", w).strip(".'’-") for w in TOKEN.findall(folded)]
 
 

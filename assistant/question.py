@@ -24,11 +24,12 @@ SYNONYM_GROUPS = [
     "pioneer pioneered pioneering pionier",
     "ceo chief executive managing director topman bestuurder gedelegeerd",
     "chairman chair chairwoman president voorzitter",
+    "cto chief technology officer",
     "employee employees staff people jobs workforce headcount personnel werknemers "
     "medewerkers banen personeel employs employ employed",
     "revenue revenues turnover sales omzet",
     "invest investment invested investing investments funding raised capital financing "
-    "investering investeringen geinvesteerd",
+    "investering investeringen geinvesteerd money",
     "headquarters headquartered based located seat hoofdzetel gevestigd zetel",
     "approve approval approved authorisation authorization authorised authorized "
     "goedkeuring goedgekeurd",
@@ -76,9 +77,15 @@ QUESTION_STARTERS = frozenset(
     "wie wat wanneer waar welke welk waarom hoe hoeveel wordt werd is zijn kan volgens sinds "
     "na voor tijdens in op aan met over".split()
 )
+MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "januari februari maart mei juni juli augustus oktober".split()
+)
 NATIONALITIES = frozenset(
     "flemish belgian british dutch french german american european walloon brussels-based "
-    "vlaamse vlaams belgische brits britse nederlandse franse duitse amerikaanse europese".split()
+    "vlaamse vlaams belgische brits britse nederlandse franse duitse amerikaanse europese "
+    # The corpus's own scope: every page is about Flanders or Belgium.
+    "belgium flanders vlaanderen belgie europe belgians".split()
 )
 
 QUESTION_TYPES = [
@@ -101,8 +108,9 @@ QUESTION_TYPES = [
 
 # The attribute a question asks about: "the CEO of", "how many beds", "what was X revenue".
 ASKED_ATTRIBUTE = [
-    r"\b(?:how many|how much|hoeveel)\s+([a-z][\w-]+)(?:\s+([a-z][\w-]+))?",
-    r"\b(?:the|its|their|his|her|de|het|haar|zijn|hun)\s+(?:current|first|new|present|latest|"
+    r"\b(?:how many|how much|hoeveel)\s+((?:[a-z][\w-]+\s+)?[a-z][\w-]+)",
+    r"\bhow much (?:does|did|do|is|was|will)\b.*\b(cost|costs|worth|weigh)\b",
+    r"\b(?:the|its|their|his|her|as|de|het|haar|zijn|hun|als)\s+(?:current|first|new|present|latest|"
     r"huidige|eerste|nieuwe)?\s*([a-z][\w-]+)\s+(?:of|for|at|per|in|van|voor|bij)\b",
     r"\b(?i:what|which|wat)\s+(?i:is|was|are|were)\s+(?:[A-Z][\w-]*(?:['’]s)?\s+)+([a-z][\w-]+)",
     r"\b[A-Z][\w-]*['’]s\s+(?:(?:current|first|new|present|latest)\s+)?([A-Za-z][\w-]+)",
@@ -156,6 +164,9 @@ class QuestionProfile:
         return sum(_holds(t, sentence) for t in self.qtypes) / len(self.qtypes)
 
 
+VALUE_TYPES = ("when", "count", "amount")
+
+
 def _holds(qtype: str, sentence: str) -> bool:
     if qtype == "when":
         return bool(DATE.search(sentence))
@@ -170,7 +181,12 @@ def _holds(qtype: str, sentence: str) -> bool:
 
 def _is_plain_word(word: str) -> bool:
     folded = fold(word)
-    return folded in STOPWORDS or folded in NATIONALITIES or stem(folded) in SYNONYMS
+    return (
+        folded in STOPWORDS
+        or folded in NATIONALITIES
+        or folded in MONTHS
+        or stem(folded) in SYNONYMS
+    )
 
 
 def names_in(text: str, skip_first: bool = True) -> list[str]:
@@ -186,20 +202,17 @@ def names_in(text: str, skip_first: bool = True) -> list[str]:
             (".", "?", "!", ":")
         )
         parts = [re.sub(r"['’]s$", "", p).strip("'’-") for p in parts]
-        if skip_first and at_start and fold(parts[0]) in QUESTION_STARTERS:
+        if (
+            skip_first
+            and at_start
+            and (fold(parts[0]) in QUESTION_STARTERS or fold(parts[0]).endswith("ly"))
+        ):
             parts = parts[1:]
         while parts and _is_plain_word(parts[0]):
             parts = parts[1:]
         if parts and not all(_is_plain_word(p) for p in parts):
             found.append(" ".join(parts))
     return found
-
-
-def name_keys(name: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(all words, distinguishing last word) of a name, as search terms."""
-    all_terms = frozenset(terms(name))
-    last = terms(name.split()[-1])
-    return all_terms, frozenset(last or all_terms)
 
 
 def question_types(text: str) -> list[str]:
@@ -214,13 +227,11 @@ def asked_attributes(text: str) -> list[frozenset[str]]:
     groups = []
     for pattern in ASKED_ATTRIBUTE:
         for match in re.finditer(pattern, text, flags=0 if "A-Z" in pattern else re.IGNORECASE):
-            candidates = [w for w in match.groups() if w]
-            alternatives = frozenset(
-                s
-                for word in candidates
-                for term in terms(word)
-                if term not in FRAME_WORDS and fold(word) not in STOPWORDS
-                for s in SYNONYMS.get(term, frozenset({term}))
+            # "how many hospital beds": the last content word is the thing counted.
+            phrase = " ".join(w for w in match.groups() if w)
+            content = [t for t in terms(phrase) if t not in FRAME_WORDS]
+            alternatives = (
+                SYNONYMS.get(content[-1], frozenset({content[-1]})) if content else frozenset()
             )
             if alternatives:
                 groups.append(alternatives)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 
@@ -21,21 +22,27 @@ from assistant.conversation import resolve
 from assistant.embeddings import build_embeddings
 from assistant.question import profile
 from assistant.retrieval import HybridRetriever
-from assistant.store import IndexStore
+from assistant.sentences import split_sentences
+from assistant.store import IndexStore, StoreUnavailable
+from ingest.chunking import body_of
 
 logger = logging.getLogger(__name__)
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-MIN_EVIDENCE = (
-    0.34  # calibrated on tests/eval/questions.jsonl (see benchmarks/calibrate_refusal.py)
-)
+# Calibrated on tests/eval/questions.jsonl with benchmarks/calibrate_refusal.py.
+MIN_EVIDENCE = 0.5
 
 
 class Assistant:
     """Answers questions from the index with citations; safe to share between threads."""
 
     def __init__(
-        self, settings: Settings, *, embeddings=None, store: IndexStore | None = None
+        self,
+        settings: Settings,
+        *,
+        embeddings=None,
+        store: IndexStore | None = None,
+        warm: bool = True,
     ) -> None:
         started = time.perf_counter()
         self.settings = settings
@@ -47,6 +54,30 @@ class Assistant:
         )
         self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
         self.load_seconds = time.perf_counter() - started
+        self.warmed = threading.Event()
+        if warm:
+            threading.Thread(
+                target=self._warm_sentences, name="warm-sentences", daemon=True
+            ).start()
+
+    def _warm_sentences(self) -> None:
+        """Embed every indexed sentence once, so answers need no embedding beyond the question."""
+        try:
+            sentences = [
+                s
+                for chunk in self.retriever.keyword.chunks
+                for s in split_sentences(body_of(chunk.text))
+            ]
+            embedded = self.extractive.vectors.warm(
+                sentences, self.settings.data_dir / "sentence-vectors.npz"
+            )
+            logger.info(
+                "Sentence vectors ready: %d sentences, %d newly embedded", len(sentences), embedded
+            )
+        except StoreUnavailable as error:
+            logger.warning("Sentence warm-up skipped: %s", error)
+        finally:
+            self.warmed.set()
 
     def answerer(self, backend: str | None = None) -> Answerer:
         name = backend or self.settings.answerer

@@ -9,24 +9,29 @@ question asks for, the answer is an honest "I don't know" with related topics.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from assistant.answers import Answer, Citation
-from assistant.lexical import fold, terms, words
-from assistant.question import QuestionProfile, name_keys
+from assistant.lexical import terms, words
+from assistant.question import SYNONYMS, VALUE_TYPES, YEAR, QuestionProfile, names_in
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
 
+logger = logging.getLogger(__name__)
+
 WEIGHTS = {"meaning": 0.40, "overlap": 0.25, "type": 0.15, "focus": 0.10, "names": 0.10}
 EXTRA_SENTENCE_RATIO = 0.85
-EVIDENCE_POOL = 5
-PARAPHRASE_MEANING = 0.75  # a sentence this close in meaning may name the attribute differently
+EVIDENCE_POOL = 8
+PARAPHRASE_MEANING = 1.01  # a sentence this close in meaning may name the attribute differently
 MAX_SENTENCES = 3
 
 REFUSAL = {
@@ -40,9 +45,13 @@ RELATED = {
 
 
 class SentenceVectors:
-    """A bounded, thread-safe cache of sentence embeddings (sentences recur across questions)."""
+    """A bounded, thread-safe cache of sentence embeddings (sentences recur across questions).
 
-    def __init__(self, embeddings, capacity: int = 50_000) -> None:
+    `warm` embeds every sentence of the index once, in the background, and keeps the result
+    in a file beside the index so that the next start does not embed them again.
+    """
+
+    def __init__(self, embeddings, capacity: int = 100_000) -> None:
         self.embeddings = embeddings
         self.capacity = capacity
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -63,6 +72,37 @@ class SentenceVectors:
                 self._cache.move_to_end(s)
             return np.vstack([self._cache[s] for s in sentences])
 
+    def warm(self, sentences: list[str], cache_file: Path | None) -> int:
+        """Embed (or load from `cache_file`) all given sentences; returns how many were embedded."""
+        stored: dict[str, np.ndarray] = {}
+        if cache_file and cache_file.exists():
+            try:
+                with np.load(cache_file, allow_pickle=False) as data:
+                    stored = dict(zip(data["sentences"].tolist(), data["vectors"], strict=True))
+            except (OSError, ValueError, KeyError):
+                logger.warning("Ignoring unreadable sentence cache %s", cache_file)
+        wanted = list(dict.fromkeys(sentences))
+        with self._lock:
+            for sentence in wanted:
+                if sentence in stored and sentence not in self._cache:
+                    self._cache[sentence] = stored[sentence]
+        missing = [s for s in wanted if s not in stored]
+        for start in range(0, len(missing), 256):
+            self.get(missing[start : start + 256])
+        if cache_file and missing:
+            with self._lock:
+                keys = [s for s in wanted if s in self._cache]
+                vectors = (
+                    np.vstack([self._cache[s] for s in keys])
+                    if keys
+                    else np.zeros((0, 384), np.float32)
+                )
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache_file.with_name(cache_file.name + f".{os.getpid()}.partial.npz")
+            np.savez(partial, sentences=np.array(keys), vectors=vectors)
+            os.replace(partial, cache_file)
+        return len(missing)
+
 
 @dataclass
 class Candidate:
@@ -76,6 +116,7 @@ class Candidate:
     years_ok: bool
     terms: set[str]
     missing_focus: bool = False
+    new_names: int = 0
 
 
 class ExtractiveAnswerer:
@@ -90,6 +131,15 @@ class ExtractiveAnswerer:
 
     def idf(self, term: str) -> float:
         return self.keyword_index().idf(term)
+
+    def _name_weights(self, name: str) -> dict[str, float]:
+        """Each word of a name weighted by rarity: "Luc Van den Brande" is found by "Van den Brande"."""
+        return {t: self.idf(t) for t in terms(name)}
+
+    @staticmethod
+    def _name_found(weights: dict[str, float], words: set[str]) -> bool:
+        total = sum(weights.values())
+        return bool(total) and sum(w for t, w in weights.items() if t in words) / total >= 0.5
 
     def _unknown_attribute(self, question: QuestionProfile) -> bool:
         """Is an asked attribute a word the whole corpus never uses ("ISBN", "rent")?"""
@@ -112,7 +162,8 @@ class ExtractiveAnswerer:
         question_terms = set(question.terms)
         weights = {t: self.idf(t) for t in question_terms}
         total_weight = sum(weights.values()) or 1.0
-        name_words = [name_keys(n) for n in question.names]
+        name_weights = [self._name_weights(n) for n in question.names]
+        question_name_terms = {t for n in question.names for t in terms(n)} | set(question.terms)
         result = []
         for (index, sentence), meaning in zip(pool, similarities, strict=True):
             hit = hits[index]
@@ -122,26 +173,31 @@ class ExtractiveAnswerer:
             title_terms = set(terms(re.split(r"[:(—–]", hit.title, maxsplit=1)[0]))
             context_terms = title_terms | set(terms(str(hit.chunk.metadata.get("section", ""))))
             overlap = sum(
-                w * _credit({t}, sentence_terms, context_terms, 0.6) for t, w in weights.items()
+                w * _credit(SYNONYMS.get(t, {t}), sentence_terms, context_terms, 0.6)
+                for t, w in weights.items()
             )
             overlap /= total_weight
             matched = [
                 _credit(group, sentence_terms, context_terms, 0.5) for group in question.focus
             ]
-            # A name counts when the sentence says it or the page is about it (its title);
-            # a person or place may be named by its last word only ("Bordet", "Gent").
+            # A name counts when the sentence says it or the page is about it (its title).
             names = _share(
                 [
                     1.0
-                    if full <= sentence_terms or last <= sentence_terms
+                    if self._name_found(weights, sentence_terms)
                     else 0.7
-                    if last <= title_terms
+                    if self._name_found(weights, title_terms)
                     else 0.0
-                    for full, last in name_words
+                    for weights in name_weights
                 ]
             )
             type_fit = question.type_fit(sentence)
-            years_ok = all(year in fold(hit.chunk.text) for year in question.years)
+            # A year of the question must be in the sentence, or in its passage when the
+            # sentence names no other year ("In 2014 ..." does not answer "in 2017").
+            years_ok = all(
+                year in sentence or (year in hit.chunk.text and not YEAR.search(sentence))
+                for year in question.years
+            )
             score = (
                 WEIGHTS["meaning"] * float(meaning)
                 + WEIGHTS["overlap"] * overlap
@@ -163,6 +219,7 @@ class ExtractiveAnswerer:
                     type_fit=type_fit,
                     years_ok=years_ok,
                     terms=sentence_terms,
+                    new_names=len(_new_names(sentence, question_name_terms)),
                     missing_focus=any(
                         not (group & (sentence_terms | context_terms)) for group in question.asked
                     ),
@@ -182,10 +239,20 @@ class ExtractiveAnswerer:
             return 0.0
         if question.names and candidate.names < 0.5:
             return 0.0  # the question's names belong in the sentence or its page's title
-        if candidate.missing_focus and (candidate.meaning < PARAPHRASE_MEANING or self._unknown_attribute(question)):
+        if candidate.missing_focus and (
+            candidate.meaning < PARAPHRASE_MEANING or self._unknown_attribute(question)
+        ):
             return 0.0  # the asked attribute ("CEO", "revenue", "ISBN") is not in the sentence
-        if candidate.type_fit == 0.0 and candidate.meaning < 0.5:
-            return 0.0
+        if candidate.type_fit == 0.0 and (
+            any(t in VALUE_TYPES for t in question.qtypes) or candidate.meaning < 0.5
+        ):
+            return 0.0  # a "when" needs a date, a "how many" a number
+        if (
+            candidate.new_names == 0
+            and any(t in ("who", "where") for t in question.qtypes)
+            and question.qtypes[0] in ("who", "where")
+        ):
+            return 0.0  # a "who"/"where" needs a name the question did not already give
         if candidate.focus < 0.34 and candidate.meaning < 0.6:
             return 0.0  # hardly any of the question's own words: likely another subject
         return candidate.score
@@ -248,7 +315,7 @@ class ExtractiveAnswerer:
                 or self.evidence(question, candidate) == 0.0
             ):
                 continue
-            if any(_jaccard(candidate.terms, c.terms) > 0.5 for c in chosen):
+            if any(_overlap(candidate.terms, c.terms) > 0.6 for c in chosen):
                 continue
             chosen.append(candidate)
         return chosen
@@ -307,6 +374,11 @@ def citation_for(hit: Hit, number: int) -> Citation:
     )
 
 
+def _new_names(sentence: str, known: set[str]) -> list[str]:
+    """Names in the sentence that the question did not mention."""
+    return [n for n in names_in(sentence, skip_first=False) if not set(terms(n)) <= known]
+
+
 def _credit(
     wanted: set[str] | frozenset[str], sentence: set[str], context: set[str], partial: float
 ) -> float:
@@ -320,8 +392,9 @@ def _share(values: list[float]) -> float:
     return sum(values) / len(values) if values else 1.0
 
 
-def _jaccard(left: set[str], right: set[str]) -> float:
-    return len(left & right) / len(left | right) if left and right else 0.0
+def _overlap(left: set[str], right: set[str]) -> float:
+    """How much of the shorter sentence the other one repeats (1.0 = says nothing new)."""
+    return len(left & right) / min(len(left), len(right)) if left and right else 0.0
 
 
 __all__ = ["ExtractiveAnswerer", "SentenceVectors", "citation_for", "words"]

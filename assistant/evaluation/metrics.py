@@ -56,7 +56,11 @@ def groundedness(answer: Answer) -> float:
         return 1.0
     cited = {c.number: c.text for c in answer.citations}
     pieces = re.split(r"((?:\s*\[\d+\])+)", answer.text)
-    claims = [(pieces[i].strip(), pieces[i + 1]) for i in range(0, len(pieces) - 1, 2) if pieces[i].strip()]
+    claims = [
+        (pieces[i].strip(), pieces[i + 1])
+        for i in range(0, len(pieces) - 1, 2)
+        if pieces[i].strip()
+    ]
     tail = pieces[-1].strip() if len(pieces) % 2 else ""
     total = len(claims) + (1 if tail else 0)
     if not total:
@@ -65,7 +69,10 @@ def groundedness(answer: Answer) -> float:
     for claim, markers in claims:
         sources = [cited[int(n)] for n in MARKER.findall(markers) if int(n) in cited]
         words = set(terms(claim))
-        if any(claim in s or (words and len(words & set(terms(s))) / len(words) >= 0.7) for s in sources):
+        if any(
+            claim in s or (words and len(words & set(terms(s))) / len(words) >= 0.7)
+            for s in sources
+        ):
             supported += 1
     return supported / total
 
