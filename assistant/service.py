@@ -6,6 +6,8 @@ The UI, the CLI and the evaluation all go through here.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import logging
 import re
 import threading
@@ -55,10 +57,17 @@ class Assistant:
         self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
         self.load_seconds = time.perf_counter() - started
         self.warmed = threading.Event()
+        self._stopping = threading.Event()
         if warm:
+            atexit.register(self._stop_warming)
             threading.Thread(
                 target=self._warm_sentences, name="warm-sentences", daemon=True
             ).start()
+
+    def _stop_warming(self) -> None:
+        """At exit, let the warm-up finish its batch: onnxruntime aborts if torn down mid-run."""
+        self._stopping.set()
+        self.warmed.wait(timeout=10)
 
     def _warm_sentences(self) -> None:
         """Embed every indexed sentence once, so answers need no embedding beyond the question."""
@@ -68,9 +77,9 @@ class Assistant:
                 for chunk in self.retriever.keyword.chunks
                 for s in split_sentences(body_of(chunk.text))
             ]
-            embedded = self.extractive.vectors.warm(
-                sentences, self.settings.data_dir / "sentence-vectors.npz"
-            )
+            key = hashlib.sha256(self.store.embedding_signature.encode()).hexdigest()[:12]
+            cache = self.settings.data_dir / f"sentence-vectors-{key}.npz"
+            embedded = self.extractive.vectors.warm(sentences, cache, self._stopping)
             logger.info(
                 "Sentence vectors ready: %d sentences, %d newly embedded", len(sentences), embedded
             )

@@ -11,12 +11,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import InternalError
 from langchain_chroma import Chroma
 
 if TYPE_CHECKING:
@@ -27,10 +31,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "index_version"
+EMBEDDING_KEY = "embedding"
 
 
 class StoreUnavailable(RuntimeError):
     """The vector store cannot be reached (server down, directory unreadable)."""
+
+
+@contextmanager
+def _reachable(settings: Settings) -> Iterator[None]:
+    """Turn the HTTP client's transport errors (server stopped, restarting) into StoreUnavailable."""
+    try:
+        yield
+    except httpx.TransportError as error:
+        raise StoreUnavailable(
+            f"Chroma server at {settings.chroma_url} is not answering ({error}); "
+            "check that it is running and try again"
+        ) from error
 
 
 def open_client(settings: Settings) -> chromadb.ClientAPI:
@@ -49,8 +66,14 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
             raise StoreUnavailable(
                 f"Chroma server at {settings.chroma_url} unreachable: {error}"
             ) from None
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    try:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except (OSError, InternalError) as error:  # InternalError: Chroma's SQLite cannot open
+        raise StoreUnavailable(
+            f"Cannot open the index directory {settings.chroma_dir} ({error}); "
+            "check that FA_DATA_DIR points at a writable directory"
+        ) from error
 
 
 @dataclass
@@ -77,12 +100,28 @@ class IndexStore:
 
     def version(self) -> str:
         """The marker of the index content; changes after every ingest that changed something."""
-        collection = self.client.get_collection(self.settings.collection)
+        with _reachable(self.settings):
+            collection = self.client.get_collection(self.settings.collection)
         return str((collection.metadata or {}).get(VERSION_KEY, ""))
+
+    @property
+    def embedding_signature(self) -> str:
+        """Which model and variant made the vectors; a query must use the same."""
+        return f"{self.settings.embedding_model_path}|{self.settings.embedding_backend}"
+
+    def stored_embedding_signature(self) -> str:
+        collection = self.client.get_collection(self.settings.collection)
+        return str((collection.metadata or {}).get(EMBEDDING_KEY, ""))
 
     def bump_version(self) -> str:
         marker = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
-        self.collection.modify(metadata={VERSION_KEY: marker, "updated_at": time.time()})
+        self.collection.modify(
+            metadata={
+                VERSION_KEY: marker,
+                "updated_at": time.time(),
+                EMBEDDING_KEY: self.embedding_signature,
+            }
+        )
         return marker
 
     def updated_at(self) -> float | None:
@@ -98,9 +137,10 @@ class IndexStore:
         rows: list[ChunkRow] = []
         offset, page = 0, 2000
         while True:
-            result = self.collection.get(
-                include=["documents", "metadatas"], limit=page, offset=offset
-            )
+            with _reachable(self.settings):
+                result = self.collection.get(
+                    include=["documents", "metadatas"], limit=page, offset=offset
+                )
             ids = result["ids"]
             for chunk_id, text, meta in zip(
                 ids, result["documents"] or [], result["metadatas"] or [], strict=True
@@ -122,14 +162,15 @@ class IndexStore:
         self, vector: list[float], k: int, where: dict | None
     ) -> list[tuple[ChunkRow, float]]:
         """Nearest chunks with cosine similarity (vectors are unit length, distance is L2²)."""
-        if self.collection.count() == 0:
-            return []
-        result = self.collection.query(
-            query_embeddings=[vector],
-            n_results=k,
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
+        with _reachable(self.settings):
+            if self.collection.count() == 0:
+                return []
+            result = self.collection.query(
+                query_embeddings=[vector],
+                n_results=k,
+                where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
         rows = []
         for chunk_id, text, meta, distance in zip(
             result["ids"][0],

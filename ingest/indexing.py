@@ -143,7 +143,11 @@ class Indexer:
         started = time.perf_counter()
         report = SyncReport()
         with self._locked():
-            self._reconcile()
+            # A lost or corrupt record database leaves a full index and an empty ledger: keep
+            # the stored chunks answering while everything is re-indexed, then sweep.
+            rebuilding = self._records_lost()
+            if not rebuilding:
+                report.chunks_deleted += self._reconcile()
             documents, report.failed = self._load_corpus()
             ledger = self.records.documents()
             failed_paths = {p.path for p in report.failed}
@@ -166,6 +170,8 @@ class Indexer:
                 embedded, deleted = self._index_one(document)
                 report.chunks_embedded += embedded
                 report.chunks_deleted += deleted
+            if rebuilding:
+                report.chunks_deleted += self._reconcile()
             if report.changed:
                 self.store.bump_version()
         report.seconds = time.perf_counter() - started
@@ -305,13 +311,34 @@ class Indexer:
         self.records.forget_document(doc_id)
         return len(keys)
 
-    def _reconcile(self) -> None:
-        """Repair what a crash or a lost index directory left: orphan vectors, lost chunks."""
+    def _records_lost(self) -> bool:
+        """True when the index holds chunks but the record database none (deleted, corrupt)."""
+        stored = self.store.count()
+        if not stored or self.records.list_keys(limit=1):
+            return False
+        logger.warning(
+            "The record database %s knows no chunks but the index holds %d: "
+            "rebuilding the index from the corpus in %s",
+            self.settings.record_db,
+            stored,
+            self.settings.corpus_dir,
+        )
+        return True
+
+    def _reconcile(self) -> int:
+        """Repair what a crash or a lost index directory left: orphan vectors, lost chunks.
+
+        Returns how many orphan chunks (stored, recorded nowhere) were deleted.
+        """
         stored = self.store.all_ids()
         recorded = set(self.records.list_keys())
         orphans = sorted(stored - recorded)
         if orphans:
-            logger.warning("Removing %d chunks left by an interrupted ingest", len(orphans))
+            logger.warning(
+                "Removing %d chunks no record claims (an interrupted ingest, a lost record "
+                "database or a removed document)",
+                len(orphans),
+            )
             self.store.delete(orphans)
         lost = sorted(recorded - stored)
         if lost:
@@ -324,6 +351,7 @@ class Indexer:
             self.records.delete_keys(lost)
             for doc_id in docs:
                 self.records.forget_document(doc_id)
+        return len(orphans)
 
 
 def safe_upload_name(name: str) -> str:

@@ -9,6 +9,7 @@ added, updated, unchanged or removed.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.indexing.base import RecordManager
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -75,9 +78,44 @@ class SQLiteRecordManager(RecordManager):
             connection.close()
 
     def create_schema(self) -> None:
+        """Create the tables; a corrupt file is moved aside and replaced by an empty one.
+
+        An empty ledger beside a full index makes the next sync rebuild from the corpus.
+        """
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._create_tables()
+        except sqlite3.OperationalError:
+            raise  # locked, unopenable, read-only: not corruption, keep the file
+        except sqlite3.DatabaseError as error:
+            aside = self._move_aside()
+            logger.warning(
+                "Record database %s is corrupt (%s); moved it to %s and started an empty one: "
+                "the next sync rebuilds the index from the corpus",
+                self.db_path,
+                error,
+                aside,
+            )
+            self._create_tables()
+
+    def _create_tables(self) -> None:
         with self._connect() as db:
             db.executescript(SCHEMA)
+            problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError("; ".join(problems[:3]))
+
+    def _move_aside(self) -> Path:
+        """Rename the database (and its WAL) to `<name>.corrupt-<time>`, for inspection."""
+        aside = self.db_path.with_name(
+            f"{self.db_path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+        )
+        for suffix in ("", "-wal"):
+            source = Path(f"{self.db_path}{suffix}")
+            if source.exists():
+                source.rename(f"{aside}{suffix}")
+        Path(f"{self.db_path}-shm").unlink(missing_ok=True)
+        return aside
 
     def get_time(self) -> float:
         return time.time()

@@ -60,3 +60,34 @@ def make_settings(tmp_path: Path, corpus: Path, model_cache: Path, **overrides) 
 @pytest.fixture
 def settings(tmp_path, small_corpus, model_cache, embeddings) -> Settings:
     return make_settings(tmp_path, small_corpus, model_cache)
+
+
+@pytest.fixture
+def indexed_settings(settings, embeddings) -> Settings:
+    """Settings whose data dir holds an index of the small corpus."""
+    from ingest.indexing import Indexer
+
+    Indexer(settings, embeddings=embeddings).sync()
+    return settings
+
+
+@pytest.fixture
+def assistant(indexed_settings, embeddings):
+    from assistant.service import Assistant
+
+    return Assistant(indexed_settings, embeddings=embeddings, warm=False)
+
+
+@pytest.fixture(scope="session")
+def shipped_assistant(tmp_path_factory, model_cache, embeddings):
+    """An Assistant over an index of the whole shipped corpus (built once per session)."""
+    from assistant.service import Assistant
+    from ingest.indexing import Indexer
+
+    tmp = tmp_path_factory.mktemp("shipped")
+    settings = make_settings(tmp, SHIPPED_CORPUS, model_cache)
+    report = Indexer(settings, embeddings=embeddings).sync()
+    assert not report.failed, report.failed
+    instance = Assistant(settings, embeddings=embeddings)
+    instance.warmed.wait(timeout=300)
+    return instance

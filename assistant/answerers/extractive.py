@@ -72,7 +72,9 @@ class SentenceVectors:
                 self._cache.move_to_end(s)
             return np.vstack([self._cache[s] for s in sentences])
 
-    def warm(self, sentences: list[str], cache_file: Path | None) -> int:
+    def warm(
+        self, sentences: list[str], cache_file: Path | None, stop: threading.Event | None = None
+    ) -> int:
         """Embed (or load from `cache_file`) all given sentences; returns how many were embedded."""
         stored: dict[str, np.ndarray] = {}
         if cache_file and cache_file.exists():
@@ -87,8 +89,10 @@ class SentenceVectors:
                 if sentence in stored and sentence not in self._cache:
                     self._cache[sentence] = stored[sentence]
         missing = [s for s in wanted if s not in stored]
-        for start in range(0, len(missing), 256):
-            self.get(missing[start : start + 256])
+        for start in range(0, len(missing), 64):
+            if stop is not None and stop.is_set():
+                return 0  # the process is exiting: do not save a partial cache
+            self.get(missing[start : start + 64])
         if cache_file and missing:
             with self._lock:
                 keys = [s for s in wanted if s in self._cache]
