@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 WEIGHTS = {"meaning": 0.40, "overlap": 0.25, "type": 0.15, "focus": 0.10, "names": 0.10}
 EXTRA_SENTENCE_RATIO = 0.85
+CLOSE_RUNNER_UP = 0.97
 EVIDENCE_POOL = 8
 PARAPHRASE_MEANING = 1.01  # a sentence this close in meaning may name the attribute differently
 MAX_SENTENCES = 3
@@ -321,6 +322,10 @@ class ExtractiveAnswerer:
                 continue
             if any(_overlap(candidate.terms, c.terms) > 0.6 for c in chosen):
                 continue
+            said = set().union(*(c.terms for c in chosen))
+            adds = any(group & candidate.terms and not group & said for group in question.focus)
+            if not adds and candidate.score < CLOSE_RUNNER_UP * best.score:
+                continue  # a second sentence must add something the question asked about
             chosen.append(candidate)
         return chosen
 
