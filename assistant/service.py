@@ -30,6 +30,7 @@ from ingest.chunking import body_of
 
 logger = logging.getLogger(__name__)
 
+MARKUP = re.compile(r"<[^<>]{0,200}>")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Calibrated on tests/eval/questions.jsonl with benchmarks/calibrate_refusal.py.
 MIN_EVIDENCE = 0.5
@@ -99,6 +100,7 @@ class Assistant:
         if not isinstance(question, str):
             raise QuestionError("The question must be text.")
         text = CONTROL.sub(" ", question)
+        text = MARKUP.sub(" ", text)  # questions are plain text: tags only dilute the words
         text = " ".join(text.split())
         if not text:
             raise QuestionError("Please type a question.")

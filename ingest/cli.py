@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.config import SettingsError, get_settings
+from assistant.store import StoreUnavailable
 from ingest.corpus_check import check_corpus, fact_coverage
 from ingest.indexing import Indexer, IngestBusy, SyncReport, UploadError
 
@@ -25,7 +26,7 @@ corpus_app = typer.Typer(help="Check the shipped corpus.", no_args_is_help=True)
 def _indexer() -> Indexer:
     try:
         return Indexer(get_settings())
-    except SettingsError as error:
+    except (SettingsError, StoreUnavailable) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
 
@@ -63,7 +64,7 @@ def ingest() -> None:
 
         try:
             report = indexer.sync(on_progress)
-        except IngestBusy as error:
+        except (IngestBusy, StoreUnavailable) as error:
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(3) from None
     print_report(report)

@@ -198,7 +198,8 @@ class Indexer:
         defaults = {
             "id": slugify(Path(name).stem),
             "title": title,
-            "source_url": source_url or f"uploads/{name}",
+            "source_url": source_url,
+            "fallback_source": f"uploads/{name}",
             "kind": kind,
             "language": language,
         }

@@ -194,7 +194,9 @@ def _derived_front_matter(path: Path, body: str, defaults: dict) -> dict:
         "title": title[:200],
         "kind": defaults.get("kind") or "ecosystem",
         "language": defaults.get("language") or "en",
-        "sources": [defaults.get("source_url") or f"uploads/{path.name}"],
+        "sources": [
+            defaults.get("source_url") or defaults.get("fallback_source") or f"uploads/{path.name}"
+        ],
     }
 
 

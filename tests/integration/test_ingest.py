@@ -208,3 +208,15 @@ def test_concurrent_uploads_in_one_process(settings, embeddings, tmp_path):
         thread.join()
     assert not errors
     assert {f"staff-{n}" for n in range(4)} <= set(stored_doc_ids(indexer))
+
+
+def test_uploaded_markdown_keeps_its_own_front_matter(settings, embeddings, tmp_path):
+    page = tmp_path / "quuxbio.md"
+    page.write_text(
+        "---\nid: quuxbio\ntitle: Quuxbio\nkind: ecosystem\nlanguage: en\n"
+        "sources: [https://example.org/quuxbio]\n---\n# Quuxbio\n\n## Founding\n\nQuuxbio was set up in Aalst.\n"
+    )
+    indexer = indexer_for(settings, embeddings)
+    indexer.add_file(page)
+    chunk = next(r for r in indexer.store.all_chunks() if r.metadata["doc_id"] == "quuxbio")
+    assert chunk.metadata["sources"] == "https://example.org/quuxbio"

@@ -1,0 +1,327 @@
+"""The web app in a real Chromium: chat, sources, feedback, timeline, staff page, hostile text.
+
+One app serves the whole module (models load once); each test opens its own page, so
+each is a fresh Gradio session. Requests to any host but the app are blocked and counted:
+the page must work offline. A JavaScript dialog anywhere fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs a chromium binary"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+
+from assistant.config import Settings  # noqa: E402
+from assistant.service import Assistant  # noqa: E402
+from ingest.indexing import Indexer  # noqa: E402
+from tests.conftest import ROOT, copy_small_corpus, make_settings  # noqa: E402
+from ui.app import build_app, launch  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ANSWER_TIMEOUT_MS = 60_000
+ZWALMBIO = """---
+id: zwalmbio
+title: "Zwalmbio: a made-up biotech from Zwalm"
+kind: history
+language: en
+sources:
+  - https://example.org/zwalmbio
+milestones:
+  - year: 2031
+    event: "Ria Verbeke founds Zwalmbio in Zwalm"
+---
+# Zwalmbio
+
+Zwalmbio was founded in 2031 in Zwalm by Ria Verbeke. The company grows enzymes in
+duckweed ponds along the Zwalm river and sells them to bakeries in East Flanders.
+"""
+HOSTILE = """---
+id: quuxbio
+title: "Quuxbio <img src=x onerror=alert(1)>"
+kind: ecosystem
+language: en
+sources:
+  - https://example.org/quuxbio
+---
+# Quuxbio
+
+Quuxbio is a pretend company whose website shows <script>alert(1)</script> on its front page.
+Quuxbio also publishes <img src=x onerror=alert(1)> and ![tracker](http://203.0.113.9/pixel.png)
+in its press releases, and {{constructor.constructor('alert(1)')()}} in its footer.
+"""
+
+
+@dataclass
+class Server:
+    url: str
+    settings: Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, model_cache, embeddings) -> Iterator[Server]:
+    """The real app on a free port, with the small corpus indexed and a staff password set."""
+    root = tmp_path_factory.mktemp("browser-app")
+    corpus = copy_small_corpus(root / "corpus")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FA_ADMIN_PASSWORD", PASSWORD)
+        settings = make_settings(root, corpus, model_cache, port=free_port())
+    assert settings.admin_password is not None
+    Indexer(settings, embeddings=embeddings).sync()
+    demo = build_app(settings, Assistant(settings, embeddings=embeddings))
+    launch(demo, settings, prevent_thread_lock=True)
+    try:
+        yield Server(f"http://127.0.0.1:{settings.port}/", settings)
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """A page plus what it did that it should not: dialogs opened, other hosts contacted."""
+
+    page: object
+    dialogs: list[str]
+    external: list[str]
+    shots: Path
+    url: str
+
+    def shot(self, name: str) -> Path:
+        path = self.shots / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def visit(browser, server, tmp_path) -> Iterator[Visit]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(ANSWER_TIMEOUT_MS)
+    state = Visit(page, [], [], tmp_path, server.url)
+
+    def on_dialog(dialog) -> None:
+        state.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def route(request_route) -> None:
+        if request_route.request.url.startswith(server.url):
+            request_route.continue_()
+        else:
+            state.external.append(request_route.request.url)
+            request_route.abort()
+
+    page.on("dialog", on_dialog)
+    context.route("**/*", route)
+    page.goto(server.url)
+    page.wait_for_selector("#fa-question textarea, #fa-question input")
+    yield state
+    assert state.dialogs == [], f"a dialog opened: {state.dialogs}"
+    assert state.external == [], f"the page contacted other hosts: {state.external}"
+    context.close()
+
+
+def ask(visit: Visit, question: str) -> object:
+    """Type a question, send it, and return the finished answer's element."""
+    page = visit.page
+    done = page.locator("[data-testid=bot] .fa-answer:not(.fa-streaming)")
+    before = done.count()
+    page.locator("#fa-question textarea, #fa-question input").first.fill(question)
+    page.locator("#fa-send").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll("
+        "'[data-testid=bot] .fa-answer:not(.fa-streaming)').length > n",
+        arg=before,
+    )
+    return done.nth(before)
+
+
+def open_tab(visit: Visit, name: str) -> None:
+    visit.page.get_by_role("tab", name=name).click()
+
+
+def log_in(visit: Visit, password: str = PASSWORD) -> None:
+    open_tab(visit, "Staff")
+    visit.page.locator("#fa-password input").fill(password)
+    visit.page.locator("#fa-login-button").click()
+
+
+def upload(visit: Visit, path: Path) -> str:
+    page = visit.page
+    page.locator("#fa-upload input[type=file]").set_input_files(str(path))
+    page.get_by_text(path.name).first.wait_for()
+    page.locator("#fa-add").click()
+    message = page.locator("#fa-add-message")
+    message.get_by_text(re.compile(r"indexed as|✗")).wait_for()
+    return message.inner_text()
+
+
+def remove(visit: Visit, doc_id: str) -> str:
+    page = visit.page
+    box = page.locator("#fa-remove-id input")
+    box.click()
+    page.get_by_role("option", name=doc_id, exact=True).click()
+    page.locator("#fa-remove").click()
+    message = page.locator("#fa-admin-message")
+    message.get_by_text("Removed").wait_for()
+    return message.inner_text()
+
+
+def test_visitor_asks_follows_up_is_refused_and_votes(visit, server):
+    page = visit.page
+    answer = ask(visit, "Who acquired Ablynx?")
+    assert "Sanofi" in answer.inner_text()
+    assert answer.locator("a.fa-cite").count() >= 1
+    source_links = answer.locator(".fa-sources .fa-links a[href^='http']")
+    assert source_links.count() >= 1
+    assert answer.locator(".fa-passage mark").count() >= 1
+    first = visit.shot("01-answer")
+    shutil.copy(first, ROOT / "docs" / "screenshot.png")
+
+    answer.locator("a.fa-cite").first.click()
+    assert page.url.endswith("#fa-src-1-1")
+
+    follow_up = ask(visit, "When was that?")
+    assert follow_up.locator(".fa-refusal").count() == 0
+    assert "Ablynx" in follow_up.locator(".fa-sources").inner_text()
+    visit.shot("02-follow-up")
+
+    refused = ask(visit, "What is the best stoofvlees recipe?")
+    assert refused.locator(".fa-refusal").is_visible()
+    visit.shot("03-refused")
+
+    page.get_by_role("button", name="Like", exact=True).first.click()  # on the first answer
+    database = server.settings.data_dir / "feedback.sqlite"
+    rows: list[tuple] = []
+    for _ in range(100):
+        with sqlite3.connect(database) as db:
+            rows = db.execute("SELECT question, rating, citations FROM feedback").fetchall()
+        if rows:
+            break
+        page.wait_for_timeout(100)
+    assert rows and rows[0][0] == "Who acquired Ablynx?" and rows[0][1] == "up"
+    assert "ablynx" in rows[0][2]
+
+
+def test_examples_filter_and_clear(visit):
+    page = visit.page
+    page.locator("#fa-welcome").get_by_text("Ask about Flemish life sciences").wait_for()
+    page.get_by_role("button", name="When was VIB founded?").click()
+    page.locator("[data-testid=bot] .fa-sources").first.wait_for()
+    assert "VIB" in page.locator("[data-testid=bot] .fa-sources").first.inner_text()
+
+    page.locator("#fa-kind").get_by_text("Ecosystem").click()
+    filtered = ask(visit, "Who acquired Ablynx?")
+    assert "Ablynx: the Nanobody" not in " ".join(filtered.locator(".fa-sources").all_inner_texts())
+
+    page.locator("#fa-clear").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=bot]')")
+
+
+def test_empty_question_gets_a_message_not_a_traceback(visit):
+    answer = ask(visit, "   ?!  ")
+    assert "Please" in answer.inner_text()
+    assert "Traceback" not in visit.page.content()
+
+
+def test_timeline_shows_milestones_linking_to_pages(visit):
+    open_tab(visit, "Timeline")
+    chart = visit.page.locator("#fa-timeline svg.fa-timeline-chart")
+    chart.wait_for()
+    assert chart.locator("circle").count() >= 20
+    assert chart.locator("a[href^='http']").count() >= 20
+    entries = visit.page.locator("#fa-timeline .fa-milestones li").all_inner_texts()
+    assert any(entry.startswith("1996") and "VIB" in entry for entry in entries)
+    visit.shot("04-timeline")
+
+
+def test_staff_adds_and_removes_a_document(visit, tmp_path):
+    page = visit.page
+    log_in(visit, "not the password")
+    page.locator("#fa-login-message").get_by_text("Wrong password").wait_for()
+    assert not page.locator("#fa-admin-panel").is_visible()
+    log_in(visit)
+    page.locator("#fa-admin-panel").wait_for(state="visible")
+    assert PASSWORD not in page.content()
+
+    document = tmp_path / "zwalmbio.md"
+    document.write_text(ZWALMBIO, encoding="utf-8")
+    assert "indexed as zwalmbio" in upload(visit, document)
+    page.locator("#fa-docs").get_by_text("zwalmbio", exact=True).wait_for()
+    visit.shot("05-staff-added")
+
+    open_tab(visit, "Ask")
+    answer = ask(visit, "Who founded Zwalmbio?")
+    assert "Ria Verbeke" in answer.inner_text()
+    assert "Zwalmbio" in answer.locator(".fa-sources").inner_text()
+
+    open_tab(visit, "Staff")
+    assert "Removed" in remove(visit, "zwalmbio")
+    open_tab(visit, "Ask")
+    again = ask(visit, "Who founded Zwalmbio?")
+    assert "Zwalmbio" not in " ".join(again.locator(".fa-sources").all_inner_texts())
+    assert "Ria Verbeke" not in again.inner_text()
+    visit.shot("06-removed")
+
+
+def test_hostile_question_and_document_render_as_text(visit, tmp_path):
+    page = visit.page
+    log_in(visit)
+    page.locator("#fa-admin-panel").wait_for(state="visible")
+    document = tmp_path / "quuxbio.md"
+    document.write_text(HOSTILE, encoding="utf-8")
+    assert "indexed as quuxbio" in upload(visit, document)
+    page.locator("#fa-docs").get_by_text("Quuxbio <img src=x onerror=alert(1)>").wait_for()
+
+    open_tab(visit, "Ask")
+    question = "What does Quuxbio show? <script>alert(1)</script> <img src=x onerror=alert(1)>"
+    answer = ask(visit, question)
+    chat = page.locator("#fa-chat")
+    assert "<script>alert(1)</script>" in chat.locator("[data-testid=user]").last.inner_text()
+    assert "Quuxbio" in answer.inner_text()
+    sources = answer.locator(".fa-sources").inner_text()
+    assert "<img src=x onerror=alert(1)>" in sources
+    assert chat.locator("img[src='x'], script").count() == 0
+    assert chat.locator("img[src*='203.0.113.9']").count() == 0
+    page.wait_for_timeout(500)  # give any injected handler time to fire
+    visit.shot("07-hostile")
+
+    markdown_image = ask(visit, "![tracker](http://203.0.113.9/pixel.png) What is Quuxbio?")
+    assert chat.locator("img[src*='203.0.113.9']").count() == 0
+    assert "![tracker]" in chat.locator("[data-testid=user]").last.inner_text()
+    assert markdown_image.is_visible()
+
+    open_tab(visit, "Staff")
+    remove(visit, "quuxbio")

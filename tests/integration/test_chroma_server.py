@@ -1,0 +1,149 @@
+"""The assistant on a real Chroma server (`chroma run`), as replicas behind a proxy use it.
+
+Two Assistants with their own HTTP clients stand for two app replicas; an ingest through
+one must reach the other through the version marker, and a server that stops and comes
+back must give a clear error, then answers again.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.service import Assistant
+from assistant.store import IndexStore, StoreUnavailable
+from ingest.indexing import Indexer
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.slow
+
+CHROMA = Path(sys.executable).parent / "chroma"
+QUESTION = "Who acquired Ablynx?"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ChromaServer:
+    """One `chroma run` subprocess that can be stopped and started again on the same path/port."""
+
+    def __init__(self, path: Path, log: Path) -> None:
+        self.path = path
+        self.log = log
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        with self.log.open("ab") as log:
+            command = [CHROMA, "run", "--path", self.path, "--host", "127.0.0.1"]
+            self.process = subprocess.Popen(
+                [*command, "--port", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"chroma exited with {self.process.returncode}: {self.tail()}")
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"chroma did not answer within {timeout} s: {self.tail()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+
+
+@pytest.fixture
+def chroma_server(tmp_path) -> Iterator[ChromaServer]:
+    if not CHROMA.exists() and shutil.which("chroma") is None:
+        pytest.skip("needs the `chroma` CLI shipped by chromadb")
+    server = ChromaServer(tmp_path / "chroma-server", tmp_path / "chroma.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def server_settings(tmp_path, small_corpus, model_cache, embeddings, chroma_server):
+    return make_settings(tmp_path, small_corpus, model_cache, chroma_url=chroma_server.url)
+
+
+def cited_doc_ids(assistant: Assistant, question: str) -> set[str]:
+    answer = assistant.answer(question)
+    return {c.doc_id for c in answer.citations} | {c.doc_id for c in answer.contexts}
+
+
+def test_two_replicas_share_index_and_see_removal(server_settings, embeddings):
+    indexer = Indexer(server_settings, embeddings=embeddings)
+    report = indexer.sync()
+    assert len(report.added) == 6 and not report.failed
+    assert not server_settings.chroma_dir.exists()  # nothing embedded on local disk
+
+    replicas = [
+        Assistant(
+            server_settings, embeddings=embeddings, store=IndexStore(server_settings, embeddings)
+        )
+        for _ in range(2)
+    ]
+    assert replicas[0].store.client is not replicas[1].store.client
+    for replica in replicas:
+        answer = replica.answer(QUESTION)
+        assert "Sanofi" in answer.text and not answer.refused
+        assert "ablynx" in {c.doc_id for c in answer.citations}
+    first, other = replicas
+    version = other.store.version()
+
+    Indexer(server_settings, embeddings=embeddings, store=first.store).remove("ablynx")
+    assert other.store.version() != version
+    # No refresh() on the other replica: it notices the marker on its own, at most 1 s later.
+    time.sleep(1.1)
+    assert "ablynx" not in cited_doc_ids(other, QUESTION)
+    assert "ablynx" not in {c.metadata["doc_id"] for c in other.retriever.keyword.chunks}
+    assert "ablynx" not in cited_doc_ids(first, "Ablynx nanobodies Sanofi acquisition")
+
+
+def test_server_down_is_a_clear_error_then_recovers(server_settings, embeddings, chroma_server):
+    Indexer(server_settings, embeddings=embeddings).sync()
+    assistant = Assistant(server_settings, embeddings=embeddings)
+    assert assistant.warmed.wait(60)
+    assert "Sanofi" in assistant.answer(QUESTION).text
+
+    chroma_server.stop()
+    assistant.retriever.refresh()  # also make the keyword index ask the store
+    with pytest.raises(StoreUnavailable, match="not answering"):
+        assistant.answer(QUESTION)
+    with pytest.raises(StoreUnavailable, match=chroma_server.url):
+        assistant.store.version()
+
+    chroma_server.start()
+    assistant.retriever.refresh()
+    answer = assistant.answer(QUESTION)
+    assert "Sanofi" in answer.text and not answer.refused

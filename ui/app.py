@@ -1,0 +1,110 @@
+"""The Gradio app: chat and timeline for visitors, a staff tab when a password is configured.
+
+One Assistant and one Indexer share the embeddings and the store, so a document staff add
+is answerable at once. The page loads nothing from other hosts: system fonts, no
+analytics, a timeline drawn as inline SVG.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+# Gradio reads this when it launches; the app must not call home.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import gradio as gr
+
+from assistant.config import Settings
+from assistant.feedback import FeedbackStore
+from assistant.service import Assistant
+from ingest.indexing import Indexer
+from ui.admin import build_admin
+from ui.chat import build_chat
+from ui.render import escape_text
+from ui.timeline import build_timeline, load_milestones, timeline_html
+
+logger = logging.getLogger(__name__)
+
+TITLE = "Flanders Life Sciences Assistant"
+THEME = gr.themes.Default(
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+)
+CSS = (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
+
+
+def status_html(assistant: Assistant, indexer: Indexer) -> str:
+    """Footer facts a visitor or staff member may want: how much is indexed, by what, when."""
+    updated = assistant.store.updated_at()
+    when = dt.datetime.fromtimestamp(updated).strftime("%Y-%m-%d %H:%M") if updated else "never"
+    settings = assistant.settings
+    model = Path(settings.embedding_model).name if settings.embedding_model else "all-MiniLM-L6-v2"
+    facts = [
+        f"{len(indexer.documents())} documents",
+        f"{assistant.store.count()} chunks",
+        f"embeddings: {model}",
+        f"answers: {settings.answerer}",
+        f"index updated {when}",
+    ]
+    return "<div class='fa-status'>" + " · ".join(escape_text(f) for f in facts) + "</div>"
+
+
+def build_app(
+    settings: Settings, assistant: Assistant | None = None, indexer: Indexer | None = None
+) -> gr.Blocks:
+    """The whole UI; pass an Assistant/Indexer to share already loaded models (tests do)."""
+    assistant = assistant or Assistant(settings)
+    indexer = indexer or Indexer(settings, embeddings=assistant.embeddings, store=assistant.store)
+    feedback = FeedbackStore(settings)
+
+    def current_status() -> str:
+        return status_html(assistant, indexer)
+
+    # Uploaded files sit in Gradio's cache, reachable by URL: keep them an hour at most.
+    with gr.Blocks(title=TITLE, fill_width=False, delete_cache=(3600, 3600)) as demo:
+        status = gr.HTML(current_status(), elem_id="fa-status", render=False)
+        gr.Markdown(f"## {TITLE}", elem_id="fa-title-bar")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask", elem_id="fa-tab-ask"):
+                build_chat(assistant, feedback)
+            with gr.Tab("Timeline", id="timeline", elem_id="fa-tab-timeline") as timeline_tab:
+                timeline = build_timeline(settings.corpus_dir)
+            if settings.admin_password is not None:
+                with gr.Tab("Staff", id="staff", elem_id="fa-tab-staff"):
+                    build_admin(assistant, indexer, settings.admin_password, status, current_status)
+        status.render()
+        timeline_tab.select(
+            lambda: timeline_html(load_milestones(settings.corpus_dir)),
+            outputs=timeline,
+            api_visibility="private",
+        )
+        demo.load(current_status, outputs=status, api_visibility="private")
+    return demo
+
+
+def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False) -> None:
+    """Queue and serve with the app's look and limits (shared by `serve` and the tests)."""
+    demo.queue(default_concurrency_limit=settings.max_concurrency)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        prevent_thread_lock=prevent_thread_lock,
+        theme=THEME,
+        css=CSS,
+        max_file_size=int(settings.max_file_mb * 1e6),
+        blocked_paths=[str(settings.data_dir.resolve()), str(settings.corpus_dir.resolve())],
+        footer_links=["api", "settings"],
+        run_history=False,  # would keep inputs (the staff password too) in the browser
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
+        show_error=False,
+    )
+
+
+def serve(settings: Settings) -> None:
+    """Load the models once, build the UI and serve until interrupted."""
+    launch(build_app(settings), settings)

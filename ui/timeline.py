@@ -1,0 +1,127 @@
+"""The history timeline: milestones from the front matter of the English history pages.
+
+Drawn as inline SVG (one lane per page, one dot per milestone) plus a year-by-year list,
+so it needs no JavaScript library and no network. Every dot and entry links to the page's
+first source, and shows the year and the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from ingest.documents import DocumentError, validate_front_matter
+from ingest.loaders import split_front_matter
+from ui.render import escape_text, safe_url
+
+logger = logging.getLogger(__name__)
+
+LANE_HEIGHT = 18
+LABEL_WIDTH = 190
+CHART_WIDTH = 980
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One dot on the timeline."""
+
+    year: int
+    event: str
+    doc_id: str
+    page: str
+    url: str
+
+
+def load_milestones(corpus_dir: Path) -> list[Milestone]:
+    """Milestones of every English history page, sorted by year; broken pages are skipped."""
+    milestones: list[Milestone] = []
+    for path in sorted(corpus_dir.rglob("*.md")):
+        try:
+            front, _ = split_front_matter(path.read_text(encoding="utf-8"))
+            if front is None:
+                continue
+            meta = validate_front_matter(front)
+        except (DocumentError, OSError, UnicodeDecodeError) as error:
+            logger.info("Timeline skips %s: %s", path, error)
+            continue
+        if meta.kind != "history" or meta.language != "en":
+            continue
+        url = next((s for s in meta.sources if safe_url(s)), "")
+        page = meta.title.split(":")[0].strip()
+        milestones.extend(Milestone(m.year, m.event, meta.id, page, url) for m in meta.milestones)
+    return sorted(milestones, key=lambda m: (m.year, m.page))
+
+
+def _wrap_link(url: str, inner: str) -> str:
+    href = safe_url(url) if url else None
+    if href is None:
+        return inner
+    return f"<a href='{href}' target='_blank' rel='noopener noreferrer nofollow'>{inner}</a>"
+
+
+def chart_svg(milestones: list[Milestone]) -> str:
+    """One lane per page, ordered by its first milestone; x is the year."""
+    lanes: dict[str, int] = {}
+    for m in milestones:
+        lanes.setdefault(m.page, len(lanes))
+    first = min(m.year for m in milestones) // 10 * 10
+    last = (max(m.year for m in milestones) // 10 + 1) * 10
+    plot = CHART_WIDTH - LABEL_WIDTH - 30  # room for the last year label
+    height = len(lanes) * LANE_HEIGHT + 30
+
+    def x(year: int) -> float:
+        return LABEL_WIDTH + (year - first) / (last - first) * plot
+
+    parts = [
+        f"<svg class='fa-timeline-chart' viewBox='0 0 {CHART_WIDTH} {height}' role='img'"
+        f" aria-label='Milestones of Flemish biotech by page and year'>"
+    ]
+    step = 10 if last - first <= 80 else 20
+    for year in range(first, last + 1, step):
+        parts.append(
+            f"<line x1='{x(year):.1f}' x2='{x(year):.1f}' y1='0' y2='{height - 20}' class='fa-grid'/>"
+            f"<text x='{x(year):.1f}' y='{height - 6}' class='fa-axis'>{year}</text>"
+        )
+    for page, lane in lanes.items():
+        y = lane * LANE_HEIGHT + LANE_HEIGHT / 2 + 4
+        label = page if len(page) <= 30 else page[:29].rstrip() + "…"
+        parts.append(
+            f"<text x='4' y='{y + 4:.1f}' class='fa-lane'>{escape_text(label)}"
+            f"<title>{escape_text(page)}</title></text>"
+        )
+    for m in milestones:
+        y = lanes[m.page] * LANE_HEIGHT + LANE_HEIGHT / 2 + 4
+        tip = escape_text(f"{m.year}: {m.event} ({m.page})")
+        dot = f"<circle cx='{x(m.year):.1f}' cy='{y:.1f}' r='5' class='fa-dot'><title>{tip}</title></circle>"
+        parts.append(_wrap_link(m.url, dot))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def timeline_html(milestones: list[Milestone]) -> str:
+    """The chart, then every milestone as a list entry (readable on a phone and to screen readers)."""
+    if not milestones:
+        return "<p>No milestones found in the history pages.</p>"
+    entries = "".join(
+        f"<li><span class='fa-year'>{m.year}</span> "
+        f"{_wrap_link(m.url, escape_text(m.event))} "
+        f"<span class='fa-page'>({escape_text(m.page)})</span></li>"
+        for m in milestones
+    )
+    return (
+        f"<div class='fa-timeline'><div class='fa-chart-scroll'>{chart_svg(milestones)}</div>"
+        f"<ol class='fa-milestones'>{entries}</ol></div>"
+    )
+
+
+def build_timeline(corpus_dir: Path) -> gr.HTML:
+    """The timeline tab's content, read from the corpus when the app is built."""
+    milestones = load_milestones(corpus_dir)
+    gr.Markdown(
+        f"**{len(milestones)} milestones** from the history pages. "
+        "Hover a dot for the event; click it to open the page's source."
+    )
+    return gr.HTML(timeline_html(milestones), elem_id="fa-timeline")
