@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,32 @@ def shipped_assistant(tmp_path_factory, model_cache, embeddings):
     instance = Assistant(settings, embeddings=embeddings)
     instance.warmed.wait(timeout=300)
     return instance
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a server the test starts."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_app(root: Path, model_cache: Path, embeddings, **overrides):
+    """The real web app on a free port, over an index of the small corpus; yields (url, settings, indexer)."""
+    from assistant.service import Assistant
+    from ingest.indexing import Indexer
+    from ui.app import build_app, launch
+
+    corpus = copy_small_corpus(root / "corpus")
+    settings = make_settings(root, corpus, model_cache, port=free_port(), **overrides)
+    Indexer(settings, embeddings=embeddings).sync()
+    assistant = Assistant(settings, embeddings=embeddings)
+    indexer = Indexer(settings, embeddings=embeddings, store=assistant.store)
+    demo = build_app(settings, assistant, indexer)
+    launch(demo, settings, prevent_thread_lock=True)
+    try:
+        yield f"http://127.0.0.1:{settings.port}", settings, indexer
+    finally:
+        demo.close()

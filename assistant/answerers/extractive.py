@@ -406,4 +406,3 @@ def _overlap(left: set[str], right: set[str]) -> float:
     return len(left & right) / min(len(left), len(right)) if left and right else 0.0
 
 
-__all__ = ["ExtractiveAnswerer", "SentenceVectors", "citation_for", "words"]

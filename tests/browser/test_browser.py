@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,10 +24,7 @@ pytestmark = [
 playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
 
 from assistant.config import Settings  # noqa: E402
-from assistant.service import Assistant  # noqa: E402
-from ingest.indexing import Indexer  # noqa: E402
-from tests.conftest import ROOT, copy_small_corpus, make_settings  # noqa: E402
-from ui.app import build_app, launch  # noqa: E402
+from tests.conftest import ROOT, running_app  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 CHROMIUM_ARGS = [
@@ -77,28 +73,12 @@ class Server:
     settings: Settings
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, model_cache, embeddings) -> Iterator[Server]:
     """The real app on a free port, with the small corpus indexed and a staff password set."""
     root = tmp_path_factory.mktemp("browser-app")
-    corpus = copy_small_corpus(root / "corpus")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("FA_ADMIN_PASSWORD", PASSWORD)
-        settings = make_settings(root, corpus, model_cache, port=free_port())
-    assert settings.admin_password is not None
-    Indexer(settings, embeddings=embeddings).sync()
-    demo = build_app(settings, Assistant(settings, embeddings=embeddings))
-    launch(demo, settings, prevent_thread_lock=True)
-    try:
-        yield Server(f"http://127.0.0.1:{settings.port}/", settings)
-    finally:
-        demo.close()
+    with running_app(root, model_cache, embeddings, admin_password=PASSWORD) as (url, settings, _):
+        yield Server(url + "/", settings)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ back must give a clear error, then answers again.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,18 +20,12 @@ import pytest
 from assistant.service import Assistant
 from assistant.store import IndexStore, StoreUnavailable
 from ingest.indexing import Indexer
-from tests.conftest import make_settings
+from tests.conftest import free_port, make_settings
 
 pytestmark = pytest.mark.slow
 
 CHROMA = Path(sys.executable).parent / "chroma"
 QUESTION = "Who acquired Ablynx?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ChromaServer:

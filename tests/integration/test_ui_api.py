@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,10 +19,8 @@ import httpx
 import pytest
 
 from assistant.config import Settings
-from assistant.service import Assistant
 from ingest.indexing import Indexer
-from tests.conftest import copy_small_corpus, make_settings
-from ui.app import build_app, launch
+from tests.conftest import running_app
 
 pytestmark = pytest.mark.slow
 gradio_client = pytest.importorskip("gradio_client", reason="needs gradio_client")
@@ -45,28 +42,13 @@ class Server:
     indexer: Indexer
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, model_cache, embeddings) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("api-app")
-    corpus = copy_small_corpus(root / "corpus")
-    settings = make_settings(
-        root, corpus, model_cache, admin_password=PASSWORD, port=free_port(), max_concurrency=4
-    )
-    Indexer(settings, embeddings=embeddings).sync()
-    assistant = Assistant(settings, embeddings=embeddings)
-    indexer = Indexer(settings, embeddings=embeddings, store=assistant.store)
-    demo = build_app(settings, assistant, indexer)
-    launch(demo, settings, prevent_thread_lock=True)
-    try:
-        yield Server(f"http://127.0.0.1:{settings.port}", settings, indexer)
-    finally:
-        demo.close()
+    with running_app(
+        root, model_cache, embeddings, admin_password=PASSWORD, max_concurrency=4
+    ) as app:
+        yield Server(*app)
 
 
 def fn_index(server: Server, api_name: str) -> int:

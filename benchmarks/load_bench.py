@@ -1,0 +1,224 @@
+"""Load figures: the real app on 127.0.0.1 driven by concurrent gradio_client visitors.
+
+    python benchmarks/load_bench.py [--levels 1,10,50] [--questions 200] [--soak 2000]
+
+Starts a Chroma server and the app (`flanders-assistant serve`) against it, both on free
+loopback ports with a temporary data dir, then for each concurrency level sends a bounded
+number of questions and prints throughput, p50/p95/p99 latency and errors; then a soak run
+(RSS of the app before and after); then ingests 20 new documents through the CLI while 10
+visitors keep asking, and checks that no question failed and no answer cited a chunk that is
+not in the final index. Every request goes to 127.0.0.1 only; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from gradio_client import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 180) -> None:
+    import urllib.request
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def questions() -> list[str]:
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "tests/eval/questions.jsonl").read_text().splitlines()
+        if line
+    ]
+    return [r["question"] for r in rows if not r.get("history")]
+
+
+def drive(url: str, clients: int, asked: list[str]) -> tuple[list[float], int, float, list[dict]]:
+    """`clients` visitors, each with its own connection, share out the questions."""
+    local = threading.local()
+    latencies: list[float] = []
+    answers: list[dict] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def ask(question: str) -> None:
+        nonlocal errors
+        if not hasattr(local, "client"):
+            local.client = Client(url, verbose=False)
+        started = time.perf_counter()
+        try:
+            result = local.client.predict(question, [], "all", api_name="/answer")
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                answers.append(result)
+        except Exception:  # any failed request counts as an error in the report
+            with lock:
+                errors += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(ask, asked))
+    return latencies, errors, time.perf_counter() - started, answers
+
+
+def report(label: str, latencies: list[float], errors: int, seconds: float) -> None:
+    if not latencies:
+        print(f"{label}: no successful request, {errors} errors")
+        return
+    p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
+    print(
+        f"{label:>14}: {len(latencies) / seconds:6.1f} q/s  p50 {p50:6.0f} ms  p95 {p95:6.0f} ms  "
+        f"p99 {p99:6.0f} ms  errors {errors}"
+    )
+
+
+def new_document(number: int) -> str:
+    return (
+        f"---\nid: loadtest-{number}\ntitle: Loadtest company {number}\nkind: ecosystem\nlanguage: en\n"
+        f"sources: [https://example.org/loadtest-{number}]\n---\n# Loadtest company {number}\n\n"
+        f"## Founding\n\nLoadtestco{number} was founded in Kortrijk in {2000 + number} by Ann Testers{number}. "
+        f"Loadtestco{number} builds sensors for hospitals and employs {number + 10} people.\n"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--levels", default="1,10,50")
+    parser.add_argument("--questions", type=int, default=200, help="questions per level")
+    parser.add_argument("--soak", type=int, default=2000, help="questions for the memory soak")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="fa-load-"))
+    corpus = work / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    chroma_port, app_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "FA_CORPUS_DIR": str(corpus),
+        "FA_DATA_DIR": str(work / "data"),
+        "FA_CHROMA_URL": f"http://127.0.0.1:{chroma_port}",
+        "FA_PORT": str(app_port),
+        "FA_MAX_CONCURRENCY": "4",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    log = (work / "processes.log").open("w")
+    chroma = subprocess.Popen(
+        [
+            str(BIN / "chroma"),
+            "run",
+            "--path",
+            str(work / "chroma"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(chroma_port),
+        ],
+        stdout=log,
+        stderr=log,
+    )
+    app = None
+    try:
+        wait_for(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat")
+        subprocess.run(
+            [str(BIN / "flanders-assistant"), "ingest"], env=env, check=True, capture_output=True
+        )
+        app = subprocess.Popen(
+            [str(BIN / "flanders-assistant"), "serve"], env=env, stdout=log, stderr=log
+        )
+        url = f"http://127.0.0.1:{app_port}/"
+        wait_for(url)
+        pool = questions()
+        drive(url, 2, pool[:20])  # warm-up
+        print(
+            f"== {os.cpu_count()} cores, extractive backend, app with {env['FA_MAX_CONCURRENCY']} workers"
+        )
+        for clients in (int(level) for level in args.levels.split(",")):
+            asked = (pool * (args.questions // len(pool) + 1))[: args.questions]
+            latencies, errors, seconds, _ = drive(url, clients, asked)
+            report(f"{clients} clients", latencies, errors, seconds)
+
+        before = rss_mb(app.pid)
+        asked = (pool * (args.soak // len(pool) + 1))[: args.soak]
+        latencies, errors, seconds, _ = drive(url, 10, asked)
+        report(f"soak {args.soak}", latencies, errors, seconds)
+        print(
+            f"app RSS: {before:.0f} MB before, {rss_mb(app.pid):.0f} MB after {args.soak} questions"
+        )
+
+        for number in range(20):
+            (corpus / "ecosystem" / f"loadtest-{number}.md").write_text(new_document(number))
+        ingest = subprocess.Popen(
+            [str(BIN / "flanders-assistant"), "ingest"], env=env, stdout=log, stderr=log
+        )
+        mixed = [
+            f"Who founded Loadtestco{n % 20}?" if n % 2 else pool[n % len(pool)] for n in range(400)
+        ]
+        results: dict = {}
+
+        def chat() -> None:
+            results["run"] = drive(url, 10, mixed)
+
+        chatter = threading.Thread(target=chat)
+        chatter.start()
+        ingest.wait(timeout=600)
+        chatter.join(timeout=900)
+        latencies, errors, seconds, answers = results["run"]
+        report("ingest + chat", latencies, errors, seconds)
+        from assistant.config import load_settings
+        from assistant.store import IndexStore
+
+        settings = load_settings(chroma_url=env["FA_CHROMA_URL"], data_dir=work / "data")
+        final = {
+            row.metadata["doc_id"]: row.text for row in IndexStore(settings, None).all_chunks()
+        }
+        cited_new = [
+            c for a in answers for c in a["citations"] if c["doc_id"].startswith("loadtest-")
+        ]
+        stale = [c for c in cited_new if c["doc_id"] not in final]
+        print(
+            f"ingest exit code {ingest.returncode}; answers citing new documents: {len(cited_new)}; "
+            f"citing a document not fully indexed: {len(stale)}"
+        )
+    finally:
+        for process in (app, chroma):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
