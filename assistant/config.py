@@ -58,7 +58,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Web app host.")
     port: int = Field(7860, ge=1, le=65535, description="Web app port.")
     admin_password: SecretStr | None = Field(None, description="Enables the admin page when set.")
-    max_concurrency: int = Field(8, ge=1, description="Gradio queue workers for chat.")
+    max_concurrency: int = Field(
+        4, ge=1, description="Gradio queue workers answering at once (about 2 per core)."
+    )
 
     @field_validator("admin_password", mode="before")
     @classmethod

@@ -12,6 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.embeddings import OnnxEmbeddings, TorchEmbeddings
 from assistant.keyword_index import KeywordIndex
 from assistant.lexical import terms
@@ -93,7 +95,7 @@ class HybridRetriever:
             version = self.store.version()
             if self._keyword is None or self._keyword.version != version:
                 started = time.perf_counter()
-                self._keyword = KeywordIndex(self.store.all_chunks(), version)
+                self._keyword = KeywordIndex(self.store.all_chunks(with_vectors=True), version)
                 logger.info(
                     "Keyword index rebuilt: %d chunks in %.0f ms",
                     len(self._keyword.chunks),
@@ -148,15 +150,9 @@ class HybridRetriever:
         return chosen
 
     def _fill_dense_scores(self, hits: dict[str, Hit], vector: list[float]) -> None:
-        """Keyword-only hits get their cosine too, so evidence scores compare like with like."""
-        missing = [h for h in hits.values() if h.dense_rank is None]
-        result = self.store.collection.get(
-            ids=[h.chunk.id for h in missing], include=["embeddings"]
-        )
-        import numpy as np
-
+        """Keyword-only hits get their cosine too, so evidence scores compare like with like
+        (from the vectors the keyword index holds: no round trip to the store)."""
         query = np.asarray(vector, dtype=np.float32)
-        by_id = dict(zip(result["ids"], result["embeddings"], strict=True))
-        for hit in missing:
-            if hit.chunk.id in by_id:
-                hit.dense = float(np.dot(np.asarray(by_id[hit.chunk.id], dtype=np.float32), query))
+        for hit in hits.values():
+            if hit.dense_rank is None and hit.chunk.vector is not None:
+                hit.dense = float(hit.chunk.vector @ query)

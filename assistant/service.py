@@ -20,7 +20,7 @@ from assistant.answerers import Answerer, build_answerer
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.answers import Answer, QuestionError
 from assistant.config import Settings
-from assistant.conversation import resolve
+from assistant.conversation import ResolvedQuestion, resolve
 from assistant.embeddings import build_embeddings
 from assistant.question import profile
 from assistant.retrieval import HybridRetriever
@@ -56,6 +56,7 @@ class Assistant:
             self.embeddings, lambda: self.retriever.keyword, MIN_EVIDENCE
         )
         self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
+        self._answerers_lock = threading.Lock()
         self.load_seconds = time.perf_counter() - started
         self.warmed = threading.Event()
         self._stopping = threading.Event()
@@ -90,10 +91,12 @@ class Assistant:
             self.warmed.set()
 
     def answerer(self, backend: str | None = None) -> Answerer:
+        """The named backend, built once (an LLM loads its model on first use)."""
         name = backend or self.settings.answerer
-        if name not in self._answerers:
-            self._answerers[name] = build_answerer(self.settings, name, self.extractive)
-        return self._answerers[name]
+        with self._answerers_lock:
+            if name not in self._answerers:
+                self._answerers[name] = build_answerer(self.settings, name, self.extractive)
+            return self._answerers[name]
 
     def clean_question(self, question: str) -> str:
         """Reject what cannot be a question, with a message a visitor can act on."""
@@ -129,6 +132,13 @@ class Assistant:
             -self.settings.history_turns :
         ]
         resolved = resolve(text, history, self.settings.history_turns)
+        answerer = self.answerer(backend)
+        if resolved.carried_names and hasattr(answerer, "rewrite"):
+            # LLM backends rewrite a follow-up into a standalone question; it is used for the
+            # search only when it kept the entity the conversation was about.
+            standalone = answerer.rewrite(text, history)
+            if standalone and any(n.lower() in standalone.lower() for n in resolved.carried_names):
+                resolved = ResolvedQuestion(text, standalone, resolved.carried_names)
         question_profile = profile(text, resolved.carried_names)
         vector = np.asarray(self.embeddings.embed_query(resolved.search_text), dtype=np.float32)
         timings["embed_ms"] = (time.perf_counter() - started) * 1000
@@ -140,7 +150,6 @@ class Assistant:
             query_vector=vector.tolist(),
         )
         timings["retrieve_ms"] = (time.perf_counter() - started) * 1000 - timings["embed_ms"]
-        answerer = self.answerer(backend)
         answer_started = time.perf_counter()
         for item in answerer.stream(question_profile, hits, vector, history):
             if isinstance(item, Answer):

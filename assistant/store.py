@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import chromadb
 import httpx
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import InternalError
 from langchain_chroma import Chroma
@@ -83,6 +84,7 @@ class ChunkRow:
     id: str
     text: str
     metadata: dict
+    vector: np.ndarray | None = None
 
 
 class IndexStore:
@@ -132,20 +134,22 @@ class IndexStore:
     def count(self) -> int:
         return self.collection.count()
 
-    def all_chunks(self) -> list[ChunkRow]:
-        """Every stored chunk (text and metadata), for the keyword index and listings."""
+    def all_chunks(self, with_vectors: bool = False) -> list[ChunkRow]:
+        """Every stored chunk (text and metadata, optionally its vector), for the keyword
+        index and listings."""
         rows: list[ChunkRow] = []
         offset, page = 0, 2000
+        include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
         while True:
             with _reachable(self.settings):
-                result = self.collection.get(
-                    include=["documents", "metadatas"], limit=page, offset=offset
-                )
+                result = self.collection.get(include=include, limit=page, offset=offset)
             ids = result["ids"]
-            for chunk_id, text, meta in zip(
-                ids, result["documents"] or [], result["metadatas"] or [], strict=True
+            vectors = result["embeddings"] if with_vectors else [None] * len(ids)
+            for chunk_id, text, meta, vector in zip(
+                ids, result["documents"] or [], result["metadatas"] or [], vectors, strict=True
             ):
-                rows.append(ChunkRow(chunk_id, text or "", dict(meta or {})))
+                array = None if vector is None else np.asarray(vector, dtype=np.float32)
+                rows.append(ChunkRow(chunk_id, text or "", dict(meta or {}), array))
             if len(ids) < page:
                 return rows
             offset += page
@@ -163,8 +167,6 @@ class IndexStore:
     ) -> list[tuple[ChunkRow, float]]:
         """Nearest chunks with cosine similarity (vectors are unit length, distance is L2²)."""
         with _reachable(self.settings):
-            if self.collection.count() == 0:
-                return []
             result = self.collection.query(
                 query_embeddings=[vector],
                 n_results=k,

@@ -1,4 +1,4 @@
-"""Load figures: the real app on 127.0.0.1 driven by concurrent gradio_client visitors.
+"""Load figures: the real app on 127.0.0.1 driven by concurrent HTTP visitors.
 
     python benchmarks/load_bench.py [--levels 1,10,50] [--questions 200] [--soak 2000]
 
@@ -25,8 +25,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import numpy as np
-from gradio_client import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -67,6 +67,26 @@ def questions() -> list[str]:
     return [r["question"] for r in rows if not r.get("history")]
 
 
+def call_answer(client: httpx.Client, question: str) -> dict:
+    """Gradio's REST API: start the /answer event, then read its result from the SSE stream.
+
+    Plain HTTP keeps the load generator light: it shares the machine's two cores with the app.
+    """
+    started = client.post("gradio_api/call/answer", json={"data": [question, [], "all"]})
+    started.raise_for_status()
+    event_id = started.json()["event_id"]
+    event = ""
+    with client.stream("GET", f"gradio_api/call/answer/{event_id}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                if event == "error":
+                    raise RuntimeError(line)
+                return json.loads(line[5:])[0]
+    raise RuntimeError("the event stream ended without a result")
+
+
 def drive(url: str, clients: int, asked: list[str]) -> tuple[list[float], int, float, list[dict]]:
     """`clients` visitors, each with its own connection, share out the questions."""
     local = threading.local()
@@ -78,10 +98,10 @@ def drive(url: str, clients: int, asked: list[str]) -> tuple[list[float], int, f
     def ask(question: str) -> None:
         nonlocal errors
         if not hasattr(local, "client"):
-            local.client = Client(url, verbose=False)
+            local.client = httpx.Client(base_url=url, timeout=120)
         started = time.perf_counter()
         try:
-            result = local.client.predict(question, [], "all", api_name="/answer")
+            result = call_answer(local.client, question)
             with lock:
                 latencies.append((time.perf_counter() - started) * 1000)
                 answers.append(result)
@@ -131,7 +151,7 @@ def main() -> None:
         "FA_DATA_DIR": str(work / "data"),
         "FA_CHROMA_URL": f"http://127.0.0.1:{chroma_port}",
         "FA_PORT": str(app_port),
-        "FA_MAX_CONCURRENCY": "4",
+        "FA_MAX_CONCURRENCY": os.environ.get("FA_MAX_CONCURRENCY", "4"),
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
     log = (work / "processes.log").open("w")

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answers import Answer, Citation
-from assistant.lexical import terms, words
+from assistant.lexical import terms
 from assistant.question import SYNONYMS, VALUE_TYPES, YEAR, QuestionProfile, names_in
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
@@ -142,9 +142,9 @@ class ExtractiveAnswerer:
         return {t: self.idf(t) for t in terms(name)}
 
     @staticmethod
-    def _name_found(weights: dict[str, float], words: set[str]) -> bool:
+    def _name_found(weights: dict[str, float], present: set[str]) -> bool:
         total = sum(weights.values())
-        return bool(total) and sum(w for t, w in weights.items() if t in words) / total >= 0.5
+        return bool(total) and sum(w for t, w in weights.items() if t in present) / total >= 0.5
 
     def _unknown_attribute(self, question: QuestionProfile) -> bool:
         """Is an asked attribute a word the whole corpus never uses ("ISBN", "rent")?"""
@@ -404,5 +404,3 @@ def _share(values: list[float]) -> float:
 def _overlap(left: set[str], right: set[str]) -> float:
     """How much of the shorter sentence the other one repeats (1.0 = says nothing new)."""
     return len(left & right) / min(len(left), len(right)) if left and right else 0.0
-
-
