@@ -51,6 +51,9 @@ class Turn:
     answer: Answer | None
 
 
+UNAVAILABLE_MESSAGE = "The document index is unavailable right now; please try again shortly."
+
+
 def _kind(value: str | None) -> str | None:
     return value if value in ("ecosystem", "history") else None
 
@@ -82,9 +85,7 @@ def build_chat(assistant: Assistant, feedback: FeedbackStore) -> None:
             content = problem_html(str(error))
         except StoreUnavailable:
             logger.exception("Index unavailable while answering")
-            content = problem_html(
-                "The document index is unavailable right now; please try again shortly."
-            )
+            content = problem_html(UNAVAILABLE_MESSAGE)
         turns.append(turn)
         yield [*messages, {"role": "assistant", "content": content}], "", turns
 
@@ -107,6 +108,9 @@ def build_chat(assistant: Assistant, feedback: FeedbackStore) -> None:
             result = assistant.answer(question, history or [], kind=_kind(kind))
         except QuestionError as error:
             raise gr.Error(str(error)) from None
+        except StoreUnavailable:
+            logger.exception("Index unavailable while answering")
+            raise gr.Error(UNAVAILABLE_MESSAGE) from None
         data = result.to_dict()
         data.pop("contexts", None)
         return data

@@ -246,6 +246,42 @@ def test_openai_backend_without_server_falls_back(settings, embeddings):
     assert answer.text
 
 
+@contextlib.contextmanager
+def garbage_server():
+    """An HTTP server on 127.0.0.1 that answers every request with 200 and non-JSON bytes."""
+    import http.server
+    import threading
+
+    class Garbage(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"\x89PNG garbage {not json")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+
+
+def test_openai_backend_returning_garbage_falls_back(settings, embeddings):
+    with garbage_server() as url:
+        settings = settings.model_copy(
+            update={"openai_base_url": url, "openai_model": "x", "llm_timeout_s": 5.0}
+        )
+        assistant = indexed_assistant(settings, embeddings)
+        answer = assistant.answer("When was UCB founded?", backend="openai")
+    assert answer.backend == "extractive" and answer.notice == UNAVAILABLE
+    assert "1928" in answer.text
+
+
 def test_follow_up_is_rewritten_before_the_search(settings, embeddings):
     """The rewrite chain gets the history; its standalone question drives retrieval."""
     assistant = indexed_assistant(settings, embeddings)
