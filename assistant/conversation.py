@@ -17,14 +17,16 @@ class ResolvedQuestion:
     carried_names: list[str] = field(default_factory=list)
 
 
-def resolve(question: str, history: Sequence[str], max_turns: int) -> ResolvedQuestion:
+def resolve(
+    question: str, history: Sequence[str], max_turns: int, known: frozenset[str] = frozenset()
+) -> ResolvedQuestion:
     """ "When was it sold?" after "Who founded Ablynx?" searches for "... Ablynx"."""
     recent = [turn for turn in list(history)[-max_turns:] if turn.strip()] if max_turns else []
-    if not recent or not has_reference(question):
+    if not recent or not has_reference(question, known):
         return ResolvedQuestion(question, question)
-    own = set(names_in(question))
+    own = set(names_in(question, known=known))
     for turn in reversed(recent):
-        names = [n for n in names_in(turn) if n not in own]
+        names = [n for n in names_in(turn, known=known) if n not in own]
         if names:
             return ResolvedQuestion(question, f"{question} {' '.join(names)}", names)
     return ResolvedQuestion(question, question)

@@ -25,6 +25,8 @@ SYNONYM_GROUPS = [
     "ceo chief executive managing director topman bestuurder gedelegeerd",
     "chairman chair chairwoman president voorzitter",
     "cto chief technology officer",
+    "plant plants site sites facility facilities factory fabriek vestiging",
+    "theatre theatres theater theaters room rooms zalen",
     "employee employees staff people jobs workforce headcount personnel werknemers "
     "medewerkers banen personeel employs employ employed",
     "revenue revenues turnover sales omzet",
@@ -68,7 +70,8 @@ FRAME_WORDS = frozenset(
         "roughly approximately about around exactly total end get got make made take took taken "
         "go went come came give gave play played hold held stand stands say said use used "
         "work happen happened main major important key describe explain mean role known "
-        "ongeveer totaal kreeg maakte nam gaf ging kwam"
+        "ongeveer totaal kreeg maakte nam gaf ging kwam komt komen vandaan gaat "
+        "people person persons mensen every each behind beyond within among across along"
     )
 )
 QUESTION_STARTERS = frozenset(
@@ -108,7 +111,7 @@ QUESTION_TYPES = [
 
 # The attribute a question asks about: "the CEO of", "how many beds", "what was X revenue".
 ASKED_ATTRIBUTE = [
-    r"\b(?:how many|how much|hoeveel)\s+((?:[a-z][\w-]+\s+)?[a-z][\w-]+)",
+    r"\b(?:how many|how much|hoeveel)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could)\b)((?:[a-z][\w-]+\s+)?[a-z][\w-]+)",
     r"\bhow much (?:does|did|do|is|was|will)\b.*\b(cost|costs|worth|weigh)\b",
     r"\b(?:the|its|their|his|her|as|de|het|haar|zijn|hun|als)\s+(?:current|first|new|present|latest|"
     r"huidige|eerste|nieuwe)?\s*([a-z][\w-]+)\s+(?:of|for|at|per|in|van|voor|bij)\b",
@@ -151,23 +154,24 @@ class QuestionProfile:
     years: list[str]
     focus: list[frozenset[str]] = field(default_factory=list)
     asked: list[frozenset[str]] = field(default_factory=list)
+    known: frozenset[str] = frozenset()
 
     @property
     def qtype(self) -> str:
         return self.qtypes[0]
 
     def holds(self, qtype: str, sentence: str) -> bool:
-        return _holds(qtype, sentence)
+        return _holds(qtype, sentence, self.known)
 
     def type_fit(self, sentence: str) -> float:
         """Share of the asked value types ("when ... and to whom": a date and a name) present."""
-        return sum(_holds(t, sentence) for t in self.qtypes) / len(self.qtypes)
+        return sum(_holds(t, sentence, self.known) for t in self.qtypes) / len(self.qtypes)
 
 
 VALUE_TYPES = ("when", "count", "amount")
 
 
-def _holds(qtype: str, sentence: str) -> bool:
+def _holds(qtype: str, sentence: str, known: frozenset[str] = frozenset()) -> bool:
     if qtype == "when":
         return bool(DATE.search(sentence))
     if qtype == "count":
@@ -175,7 +179,7 @@ def _holds(qtype: str, sentence: str) -> bool:
     if qtype == "amount":
         return bool(NUMBER.search(sentence)) and bool(AMOUNT.search(sentence) or "%" in sentence)
     if qtype in ("who", "where"):
-        return len(names_in(sentence, skip_first=False)) > 0
+        return len(names_in(sentence, skip_first=False, known=known)) > 0
     return True
 
 
@@ -189,7 +193,7 @@ def _is_plain_word(word: str) -> bool:
     )
 
 
-def names_in(text: str, skip_first: bool = True) -> list[str]:
+def names_in(text: str, skip_first: bool = True, known: frozenset[str] = frozenset()) -> list[str]:
     """Names: runs of capitalised words ("UZ Gent", "Luc Van den Brande"), acronyms, camelCase.
 
     The first word of a sentence counts only when it is not an ordinary question word;
@@ -212,6 +216,10 @@ def names_in(text: str, skip_first: bool = True) -> list[str]:
             parts = parts[1:]
         if parts and not all(_is_plain_word(p) for p in parts):
             found.append(" ".join(parts))
+    # Lower-case brand names the corpus knows ("imec", "argenx") are names too.
+    found += [
+        w for w in dict.fromkeys(words(text)) if w in known and w not in {fold(f) for f in found}
+    ]
     return found
 
 
@@ -238,9 +246,12 @@ def asked_attributes(text: str) -> list[frozenset[str]]:
     return groups
 
 
-def profile(text: str, extra_names: list[str] | None = None) -> QuestionProfile:
-    """Analyse a (possibly follow-up) question; `extra_names` come from earlier turns."""
-    names = list(dict.fromkeys(names_in(text) + (extra_names or [])))
+def profile(
+    text: str, extra_names: list[str] | None = None, known: frozenset[str] = frozenset()
+) -> QuestionProfile:
+    """Analyse a (possibly follow-up) question; `extra_names` come from earlier turns and
+    `known` holds the lower-case names of the corpus ("imec")."""
+    names = list(dict.fromkeys(names_in(text, known=known) + (extra_names or [])))
     name_stems = {t for n in names for t in terms(n)}
     content = terms(text)
     focus_terms = [
@@ -257,10 +268,21 @@ def profile(text: str, extra_names: list[str] | None = None) -> QuestionProfile:
         years=YEAR.findall(text),
         focus=[SYNONYMS.get(t, frozenset({t})) for t in focus_terms],
         asked=asked_attributes(text),
+        known=known,
     )
 
 
-def has_reference(text: str) -> bool:
+def has_reference(text: str, known: frozenset[str] = frozenset()) -> bool:
     """Does a question lean on an earlier turn ("when was it sold?")?"""
     tokens = set(words(text))
-    return bool(tokens & PRONOUNS) or not names_in(text)
+    return bool(tokens & PRONOUNS) or not names_in(text, known=known)
+
+
+def lowercase_names(titles: list[str]) -> frozenset[str]:
+    """Names written in lower case ("imec", "argenx") from page titles like "imec: history ..."."""
+    found = set()
+    for title in titles:
+        first = title.split()[0] if title.split() else ""
+        if first[:1].islower():  # a page about a brand leads with its name: "argenx: from ..."
+            found.add(fold(first).strip(".,:"))
+    return frozenset(w for w in found if len(w) > 2)

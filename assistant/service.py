@@ -131,7 +131,8 @@ class Assistant:
         history = [self.clean_question(h) for h in history if isinstance(h, str) and h.strip()][
             -self.settings.history_turns :
         ]
-        resolved = resolve(text, history, self.settings.history_turns)
+        known = self.retriever.keyword.lowercase_names
+        resolved = resolve(text, history, self.settings.history_turns, known)
         answerer = self.answerer(backend)
         if resolved.carried_names and hasattr(answerer, "rewrite"):
             # LLM backends rewrite a follow-up into a standalone question; it is used for the
@@ -139,7 +140,7 @@ class Assistant:
             standalone = answerer.rewrite(text, history)
             if standalone and any(n.lower() in standalone.lower() for n in resolved.carried_names):
                 resolved = ResolvedQuestion(text, standalone, resolved.carried_names)
-        question_profile = profile(text, resolved.carried_names)
+        question_profile = profile(text, resolved.carried_names, known)
         vector = np.asarray(self.embeddings.embed_query(resolved.search_text), dtype=np.float32)
         timings["embed_ms"] = (time.perf_counter() - started) * 1000
         hits = self.retriever.retrieve(

@@ -224,7 +224,7 @@ class ExtractiveAnswerer:
                     type_fit=type_fit,
                     years_ok=years_ok,
                     terms=sentence_terms,
-                    new_names=len(_new_names(sentence, question_name_terms)),
+                    new_names=len(_new_names(sentence, question_name_terms, question.known)),
                     missing_focus=any(
                         not (group & (sentence_terms | context_terms)) for group in question.asked
                     ),
@@ -258,7 +258,7 @@ class ExtractiveAnswerer:
             and question.qtypes[0] in ("who", "where")
         ):
             return 0.0  # a "who"/"where" needs a name the question did not already give
-        if candidate.focus < 0.34 and candidate.meaning < 0.6:
+        if candidate.focus < 0.3 and candidate.meaning < 0.6:
             return 0.0  # hardly any of the question's own words: likely another subject
         return candidate.score
 
@@ -383,9 +383,13 @@ def citation_for(hit: Hit, number: int) -> Citation:
     )
 
 
-def _new_names(sentence: str, known: set[str]) -> list[str]:
+def _new_names(sentence: str, known: set[str], corpus_names: frozenset[str]) -> list[str]:
     """Names in the sentence that the question did not mention."""
-    return [n for n in names_in(sentence, skip_first=False) if not set(terms(n)) <= known]
+    return [
+        n
+        for n in names_in(sentence, skip_first=False, known=corpus_names)
+        if not set(terms(n)) <= known
+    ]
 
 
 def _credit(
