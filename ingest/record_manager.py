@@ -143,21 +143,22 @@ class SQLiteRecordManager(RecordManager):
                 rows,
             )
 
-    def exists(self, keys: Sequence[str]) -> list[bool]:
-        if not keys:
-            return []
-        found: set[str] = set()
+    def _column_for_keys(self, column: str, keys: Sequence[str]) -> set[str]:
+        """Values of `column` for the records with these keys, queried 500 keys at a time
+        (SQLite limits the number of parameters)."""
+        values: set[str] = set()
         with self._connect() as db:
             for start in range(0, len(keys), 500):
                 part = list(keys[start : start + 500])
                 marks = ",".join("?" * len(part))
-                found.update(
-                    row[0]
-                    for row in db.execute(
-                        f"SELECT key FROM records WHERE namespace=? AND key IN ({marks})",
-                        [self.namespace, *part],
-                    )
+                query = f"SELECT {column} FROM records WHERE namespace=? AND key IN ({marks})"
+                values.update(
+                    row[0] for row in db.execute(query, [self.namespace, *part]) if row[0]
                 )
+        return values
+
+    def exists(self, keys: Sequence[str]) -> list[bool]:
+        found = self._column_for_keys("key", keys) if keys else set()
         return [k in found for k in keys]
 
     def list_keys(
@@ -247,17 +248,4 @@ class SQLiteRecordManager(RecordManager):
 
     def group_ids_for(self, keys: Sequence[str]) -> set[str]:
         """Documents owning the given chunk keys (to re-index them after the store lost chunks)."""
-        groups: set[str] = set()
-        with self._connect() as db:
-            for start in range(0, len(keys), 500):
-                part = list(keys[start : start + 500])
-                marks = ",".join("?" * len(part))
-                groups.update(
-                    row[0]
-                    for row in db.execute(
-                        f"SELECT DISTINCT group_id FROM records WHERE namespace=? AND key IN ({marks})",
-                        [self.namespace, *part],
-                    )
-                    if row[0]
-                )
-        return groups
+        return self._column_for_keys("group_id", keys)
