@@ -94,6 +94,8 @@ class HybridRetriever:
             self._checked_at = now
             version = self.store.version()
             if self._keyword is None or self._keyword.version != version:
+                if self._keyword is not None and self.store.changed_elsewhere(version):
+                    self.store.reopen()
                 started = time.perf_counter()
                 self._keyword = KeywordIndex(self.store.all_chunks(with_vectors=True), version)
                 logger.info(

@@ -50,7 +50,7 @@ class Assistant:
         started = time.perf_counter()
         self.settings = settings
         self.embeddings = embeddings or build_embeddings(settings)
-        self.store = store or IndexStore(settings, self.embeddings)
+        self.store = store or IndexStore(settings)
         self.retriever = HybridRetriever(self.store, self.embeddings, settings.candidate_k)
         self.extractive = ExtractiveAnswerer(
             self.embeddings, lambda: self.retriever.keyword, MIN_EVIDENCE

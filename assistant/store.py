@@ -9,6 +9,7 @@ can tell that the index moved on.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,13 +21,11 @@ from urllib.parse import urlparse
 import chromadb
 import httpx
 import numpy as np
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import InternalError
-from langchain_chroma import Chroma
 
 if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
-
     from assistant.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -88,17 +87,31 @@ class ChunkRow:
 
 
 class IndexStore:
-    """One Chroma collection plus the LangChain vector store that writes into it."""
+    """One Chroma collection, embedded or on a server; writers wrap it in LangChain's Chroma."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.client = open_client(settings)
-        self.vectorstore = Chroma(
-            collection_name=settings.collection,
-            embedding_function=embeddings,
-            client=self.client,
-        )
-        self.collection = self.client.get_or_create_collection(settings.collection)
+        self._lock = threading.Lock()
+        self._own_versions: set[str] = set()
+        self._open()
+
+    def _open(self) -> None:
+        self.client = open_client(self.settings)
+        self.collection = self.client.get_or_create_collection(self.settings.collection)
+
+    def changed_elsewhere(self, version: str) -> bool:
+        """Was this version written by another process (a CLI ingest, another replica)?"""
+        return version not in self._own_versions
+
+    def reopen(self) -> None:
+        """Embedded mode: another process changed the index files, and Chroma's in-process
+        state (its vector segment) is stale; load the index from disk again."""
+        if self.settings.chroma_url:
+            return  # a server keeps one consistent state for every client
+        with self._lock:
+            logger.info("The index changed on disk: reopening %s", self.settings.chroma_dir)
+            SharedSystemClient.clear_system_cache()
+            self._open()
 
     def version(self) -> str:
         """The marker of the index content; changes after every ingest that changed something."""
@@ -117,6 +130,7 @@ class IndexStore:
 
     def bump_version(self) -> str:
         marker = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+        self._own_versions.add(marker)
         self.collection.modify(
             metadata={
                 VERSION_KEY: marker,
@@ -166,6 +180,16 @@ class IndexStore:
         self, vector: list[float], k: int, where: dict | None
     ) -> list[tuple[ChunkRow, float]]:
         """Nearest chunks with cosine similarity (vectors are unit length, distance is L2²)."""
+        try:
+            return self._query(vector, k, where)
+        except InternalError:
+            # Embedded mode: another process is rewriting the index under us; reload, retry.
+            self.reopen()
+            return self._query(vector, k, where)
+
+    def _query(
+        self, vector: list[float], k: int, where: dict | None
+    ) -> list[tuple[ChunkRow, float]]:
         with _reachable(self.settings):
             result = self.collection.query(
                 query_embeddings=[vector],

@@ -221,9 +221,7 @@ def main() -> None:
         from assistant.store import IndexStore
 
         settings = load_settings(chroma_url=env["FA_CHROMA_URL"], data_dir=work / "data")
-        final = {
-            row.metadata["doc_id"]: row.text for row in IndexStore(settings, None).all_chunks()
-        }
+        final = {row.metadata["doc_id"]: row.text for row in IndexStore(settings).all_chunks()}
         cited_new = [
             c for a in answers for c in a["citations"] if c["doc_id"].startswith("loadtest-")
         ]

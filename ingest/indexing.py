@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 from langchain_core.indexing import index
 
@@ -101,21 +102,27 @@ class Indexer:
         self.settings = settings
         self.embedder = embeddings or build_embeddings(settings)
         self.counting = CountingEmbeddings(self.embedder)
-        self.store = store or IndexStore(settings, self.embedder)
-        # Writes go through a vector store whose embedder counts what it embeds.
-        from langchain_chroma import Chroma
-
-        self.writer = Chroma(
-            collection_name=settings.collection,
-            embedding_function=self.counting,
-            client=self.store.client,
-        )
+        self.store = store or IndexStore(settings)
+        self._writer: tuple[object, Chroma] | None = None
         self.records = SQLiteRecordManager(f"chroma/{settings.collection}", settings.record_db)
         self.records.create_schema()
         self.tokenizer = load_tokenizer(settings.embedding_model_path)
         self.chunking = ChunkingConfig(settings.chunk_tokens, settings.chunk_overlap_tokens)
         self.lock_timeout = lock_timeout
         self._thread_lock = threading.Lock()
+
+    @property
+    def writer(self) -> Chroma:
+        """LangChain's Chroma over the store's current client (the store may reopen it), with
+        an embedder that counts what it embeds."""
+        if self._writer is None or self._writer[0] is not self.store.client:
+            chroma = Chroma(
+                collection_name=self.settings.collection,
+                embedding_function=self.counting,
+                client=self.store.client,
+            )
+            self._writer = (self.store.client, chroma)
+        return self._writer[1]
 
     # --- locking ---
 

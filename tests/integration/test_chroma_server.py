@@ -101,9 +101,7 @@ def test_two_replicas_share_index_and_see_removal(server_settings, embeddings):
     assert not server_settings.chroma_dir.exists()  # nothing embedded on local disk
 
     replicas = [
-        Assistant(
-            server_settings, embeddings=embeddings, store=IndexStore(server_settings, embeddings)
-        )
+        Assistant(server_settings, embeddings=embeddings, store=IndexStore(server_settings))
         for _ in range(2)
     ]
     assert replicas[0].store.client is not replicas[1].store.client
