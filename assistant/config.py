@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key, if any.")
     host: str = Field("127.0.0.1", description="Web app host.")
     port: int = Field(7860, ge=1, le=65535, description="Web app port.")
+    max_sessions: int = Field(
+        1000,
+        ge=10,
+        description="Visitor sessions whose chat state is kept in memory (oldest dropped).",
+    )
     admin_password: SecretStr | None = Field(None, description="Enables the admin page when set.")
     max_concurrency: int = Field(
         4, ge=1, description="Gradio queue workers answering at once (about 2 per core)."

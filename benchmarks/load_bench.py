@@ -190,13 +190,14 @@ def main() -> None:
             latencies, errors, seconds, _ = drive(url, clients, asked)
             report(f"{clients} clients", latencies, errors, seconds)
 
-        before = rss_mb(app.pid)
-        asked = (pool * (args.soak // len(pool) + 1))[: args.soak]
-        latencies, errors, seconds, _ = drive(url, 10, asked)
-        report(f"soak {args.soak}", latencies, errors, seconds)
-        print(
-            f"app RSS: {before:.0f} MB before, {rss_mb(app.pid):.0f} MB after {args.soak} questions"
-        )
+        # Memory: RSS after every 500 questions; a leak grows linearly, allocator warm-up levels off.
+        rss = [rss_mb(app.pid)]
+        for start in range(0, args.soak, 500):
+            asked = (pool * (500 // len(pool) + 1))[: min(500, args.soak - start)]
+            latencies, errors, seconds, _ = drive(url, 10, asked)
+            rss.append(rss_mb(app.pid))
+            report(f"soak {start + len(asked)}", latencies, errors, seconds)
+        print("app RSS (MB) every 500 questions: " + " ".join(f"{value:.0f}" for value in rss))
 
         for number in range(20):
             (corpus / "ecosystem" / f"loadtest-{number}.md").write_text(new_document(number))

@@ -95,6 +95,8 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
         theme=THEME,
         css=CSS,
         max_file_size=int(settings.max_file_mb * 1e6),
+        # Every visitor (and every API call) opens a session of ~40 KB of state: bound them.
+        state_session_capacity=settings.max_sessions,
         blocked_paths=[str(settings.data_dir.resolve()), str(settings.corpus_dir.resolve())],
         footer_links=["api", "settings"],
         run_history=False,  # would keep inputs (the staff password too) in the browser
