@@ -32,7 +32,6 @@ WEIGHTS = {"meaning": 0.40, "overlap": 0.25, "type": 0.15, "focus": 0.10, "names
 EXTRA_SENTENCE_RATIO = 0.85
 CLOSE_RUNNER_UP = 0.97
 EVIDENCE_POOL = 8
-PARAPHRASE_MEANING = 1.01  # a sentence this close in meaning may name the attribute differently
 MAX_SENTENCES = 3
 
 REFUSAL = {
@@ -120,7 +119,7 @@ class Candidate:
     type_fit: float
     years_ok: bool
     terms: set[str]
-    missing_focus: bool = False
+    missing_attribute: bool = False
     new_names: int = 0
 
 
@@ -145,13 +144,6 @@ class ExtractiveAnswerer:
     def _name_found(weights: dict[str, float], present: set[str]) -> bool:
         total = sum(weights.values())
         return bool(total) and sum(w for t, w in weights.items() if t in present) / total >= 0.5
-
-    def _unknown_attribute(self, question: QuestionProfile) -> bool:
-        """Is an asked attribute a word the whole corpus never uses ("ISBN", "rent")?"""
-        known = self.keyword_index().document_frequency
-        return any(not any(known.get(t) for t in group) for group in question.asked)
-
-    # --- scoring ---
 
     def candidates(
         self, question: QuestionProfile, hits: list[Hit], query_vector: np.ndarray
@@ -225,7 +217,7 @@ class ExtractiveAnswerer:
                     years_ok=years_ok,
                     terms=sentence_terms,
                     new_names=len(_new_names(sentence, question_name_terms, question.known)),
-                    missing_focus=any(
+                    missing_attribute=any(
                         not (group & (sentence_terms | context_terms)) for group in question.asked
                     ),
                 )
@@ -237,26 +229,20 @@ class ExtractiveAnswerer:
         """How sure we are that this sentence answers the question (0 = not at all).
 
         Similarity alone cannot tell "the founder of UCB" from "the CEO of UCB"; so the
-        sentence must also name what is asked (any rare focus word or a synonym), the
+        sentence must also name the asked attribute ("the CEO of", or a synonym), the
         question's names and years, and hold a value of the asked type.
         """
         if not candidate.years_ok:
             return 0.0
         if question.names and candidate.names < 0.5:
             return 0.0  # the question's names belong in the sentence or its page's title
-        if candidate.missing_focus and (
-            candidate.meaning < PARAPHRASE_MEANING or self._unknown_attribute(question)
-        ):
+        if candidate.missing_attribute:
             return 0.0  # the asked attribute ("CEO", "revenue", "ISBN") is not in the sentence
         if candidate.type_fit == 0.0 and (
             any(t in VALUE_TYPES for t in question.qtypes) or candidate.meaning < 0.5
         ):
             return 0.0  # a "when" needs a date, a "how many" a number
-        if (
-            candidate.new_names == 0
-            and any(t in ("who", "where") for t in question.qtypes)
-            and question.qtypes[0] in ("who", "where")
-        ):
+        if candidate.new_names == 0 and question.qtypes[0] in ("who", "where"):
             return 0.0  # a "who"/"where" needs a name the question did not already give
         if candidate.focus < 0.3 and candidate.meaning < 0.6:
             return 0.0  # hardly any of the question's own words: likely another subject
