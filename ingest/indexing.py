@@ -152,6 +152,7 @@ class Indexer:
         with self._locked():
             # A lost or corrupt record database leaves a full index and an empty ledger: keep
             # the stored chunks answering while everything is re-indexed, then sweep.
+            self._drop_if_embedding_changed()
             rebuilding = self._records_lost()
             if not rebuilding:
                 report.chunks_deleted += self._reconcile()
@@ -318,6 +319,22 @@ class Indexer:
             self.records.delete_keys(keys)
         self.records.forget_document(doc_id)
         return len(keys)
+
+    def _drop_if_embedding_changed(self) -> None:
+        """Vectors of another model (or variant) cannot be searched with this one's queries:
+        forget them all so that every document is embedded again."""
+        previous = self.store.stored_embedding_signature()
+        if not previous or previous == self.store.embedding_signature or not self.store.count():
+            return
+        logger.warning(
+            "Embedding model changed (%s -> %s): re-embedding every document",
+            previous,
+            self.store.embedding_signature,
+        )
+        self.store.delete(sorted(self.store.all_ids()))
+        self.records.delete_keys(self.records.list_keys())
+        for doc_id in self.records.documents():
+            self.records.forget_document(doc_id)
 
     def _records_lost(self) -> bool:
         """True when the index holds chunks but the record database none (deleted, corrupt)."""

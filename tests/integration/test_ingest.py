@@ -220,3 +220,16 @@ def test_uploaded_markdown_keeps_its_own_front_matter(settings, embeddings, tmp_
     indexer.add_file(page)
     chunk = next(r for r in indexer.store.all_chunks() if r.metadata["doc_id"] == "quuxbio")
     assert chunk.metadata["sources"] == "https://example.org/quuxbio"
+
+
+def test_changed_embedding_variant_re_embeds_everything(settings, embeddings, caplog):
+    first = indexer_for(settings, embeddings).sync()
+    int8 = settings.model_copy(update={"embedding_backend": "onnx-int8"})
+    from assistant.embeddings import build_embeddings
+
+    indexer = Indexer(int8, embeddings=build_embeddings(int8))
+    report = indexer.sync()
+    assert "Embedding model changed" in caplog.text
+    assert report.chunks_embedded == first.chunks_embedded == indexer.store.count()
+    assert len(indexer.records.list_keys()) == indexer.store.count()
+    assert indexer.store.stored_embedding_signature().endswith("onnx-int8")
