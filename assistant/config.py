@@ -34,8 +34,9 @@ class Settings(BaseSettings):
     )
     embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
         "onnx",
-        description="onnx: local fp32 ONNX export (2x torch); onnx-int8: int8 weights (faster, "
-        "slightly lower retrieval, see benchmarks/ingest_bench.py); torch: plain.",
+        description="onnx: local fused fp32 ONNX export (2x torch, same vectors); onnx-int8: "
+        "int8 weights (4x torch, slightly lower context recall, see benchmarks/ingest_bench.py); "
+        "torch: plain.",
     )
     chroma_url: str = Field("", description="Empty = embedded Chroma in data_dir; else server URL.")
     collection: str = Field("flanders", description="Chroma collection name.")
