@@ -22,7 +22,8 @@ SYNONYM_GROUPS = [
     "offer offered bid bids bod",
     "close closed closing complete completed completion finalised finalized afgerond",
     "pioneer pioneered pioneering pionier",
-    "ceo chief executive managing director topman bestuurder gedelegeerd",
+    "ceo chief executive managing director topman bestuurder gedelegeerd head heads leader "
+    "leaders lead leads leading charge",
     "chairman chair chairwoman president voorzitter",
     "cto chief technology officer",
     "plant plants site sites facility facilities factory fabriek vestiging",
@@ -71,7 +72,8 @@ FRAME_WORDS = frozenset(
         "go went come came give gave play played hold held stand stands say said use used "
         "work happen happened main major important key describe explain mean role known "
         "ongeveer totaal kreeg maakte nam gaf ging kwam komt komen vandaan gaat "
-        "people person persons mensen every each behind beyond within among across along"
+        "people person persons mensen every each behind beyond within among across along "
+        "summer winter spring autumn beginning middle half quarter zomer winter lente herfst"
     )
 )
 QUESTION_STARTERS = frozenset(
@@ -91,10 +93,14 @@ NATIONALITIES = frozenset(
     "belgium flanders vlaanderen belgie europe belgians".split()
 )
 
+CLAUSE_START = r"(?:^|[,;:]\s*|\b(?:and|or|but|then|me|us|know|en|of|maar)\s+)"
 QUESTION_TYPES = [
+    # "when"/"where" ask only where a question or clause starts: in "how large was the fund
+    # when it closed" the "when" is a conjunction and no date is asked for.
     (
         "when",
-        r"\b(when|what year|which year|in what year|since what year|since when|wanneer|in welk jaar|welk jaar|sinds wanneer|sinds welk jaar)\b",
+        rf"{CLAUSE_START}(since |sinds )?(when|wanneer)\b|\b(what year|which year|in what year|"
+        r"what date|which date|on what date|since what year|in welk jaar|welk jaar|sinds welk jaar)\b",
     ),
     ("count", r"\b(how many|hoeveel)\b"),
     (
@@ -105,7 +111,11 @@ QUESTION_TYPES = [
         "who",
         r"\b(who|whom|which person|by whom|which (company|firm|group|pharma\w*)|what company|wie|door wie|welk bedrijf)\b",
     ),
-    ("where", r"\b(where|which city|in which city|waar|in welke stad)\b"),
+    (
+        "where",
+        rf"{CLAUSE_START}(where|waar)\b|\b(which city|in which city|what city|which town|"
+        r"in welke stad)\b",
+    ),
     ("why", r"\b(why|waarom)\b"),
 ]
 
@@ -118,7 +128,7 @@ ASKED_ATTRIBUTE = [
     r"\b(?i:what|which|wat)\s+(?i:is|was|are|were)\s+(?:[A-Z][\w-]*(?:['’]s)?\s+)+([a-z][\w-]+)",
     r"\b[A-Z][\w-]*['’]s\s+(?:(?:current|first|new|present|latest)\s+)?([A-Za-z][\w-]+)",
     r"\b(?:when|where|wanneer|waar)\s+(?:was|were|did|is|werd|is)\s+.+?\s+(born|died|geboren|overleden)\b",
-    r"\bhow\s+(old|big|large)\b",
+    r"\bhow\s+(old)\b",  # "how big" asks for an amount (typed), not for the word "big"
     r"\bwhat\s+([a-z]+)\s+(?:per|of|did|does|do|was|were|is|are|has|have)\b",
 ]
 
@@ -130,6 +140,15 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 NUMBER = re.compile(r"\d")
+# A count is a number that is not a year or a day of a date ("nine departments", "1,200 staff").
+COUNT = re.compile(
+    r"(?<![\d.,])(?!(?:1[4-9]\d\d|20\d\d)s?\b)\d[\d.,]*(?! (?:january|february|march|april|may|"
+    r"june|july|august|september|october|november|december|januari|februari|maart|mei|juni|juli|"
+    r"augustus|oktober)\b)|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty|fifty|hundred|hundreds|thousand|thousands|dozen|dozens|"
+    r"twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|duizend)\b",
+    re.IGNORECASE,
+)
 AMOUNT = re.compile(
     r"(€|\$|£|\bgbp\b|\beur\b|\beuro\b|\busd\b|\bmillion\b|\bbillion\b|\bmiljoen\b|\bmiljard\b|hectare|m²|km²|\bpercent\b)",
     re.IGNORECASE,
@@ -175,7 +194,7 @@ def _holds(qtype: str, sentence: str, known: frozenset[str] = frozenset()) -> bo
     if qtype == "when":
         return bool(DATE.search(sentence))
     if qtype == "count":
-        return bool(NUMBER.search(sentence))
+        return bool(COUNT.search(sentence))
     if qtype == "amount":
         return bool(NUMBER.search(sentence)) and bool(AMOUNT.search(sentence) or "%" in sentence)
     if qtype in ("who", "where"):

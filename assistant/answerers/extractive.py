@@ -217,8 +217,11 @@ class ExtractiveAnswerer:
                     years_ok=years_ok,
                     terms=sentence_terms,
                     new_names=len(_new_names(sentence, question_name_terms, question.known)),
-                    missing_attribute=any(
-                        not (group & (sentence_terms | context_terms)) for group in question.asked
+                    # One asked attribute said is enough: "the head of Biovia's board" is
+                    # answered by "chairs the Biovia board".
+                    missing_attribute=bool(question.asked)
+                    and not any(
+                        group & (sentence_terms | context_terms) for group in question.asked
                     ),
                 )
             )
@@ -246,6 +249,8 @@ class ExtractiveAnswerer:
             return 0.0  # a "who"/"where" needs a name the question did not already give
         if candidate.focus < 0.3 and candidate.meaning < 0.6:
             return 0.0  # hardly any of the question's own words: likely another subject
+        if candidate.focus == 0.0 and len(question.focus) >= 2:
+            return 0.0  # none of several asked-about words: a neighbouring fact, not this one
         return candidate.score
 
     # --- answering ---
