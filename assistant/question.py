@@ -19,7 +19,7 @@ SYNONYM_GROUPS = [
     "opgericht oprichter oprichters richtte richt opricht gesticht",
     "acquire acquired acquisition acquisitions buy bought purchase purchased takeover takeovers "
     "sold sell sale deal overname overgenomen gekocht verkocht kocht overnam overnemen",
-    "offer offered bid bids bod",
+    "offer offered bid bids bidding outbid counter-bid counterbid bod",
     "close closed closing complete completed completion finalised finalized afgerond",
     "pioneer pioneered pioneering pionier",
     "ceo chief executive managing director topman bestuurder gedelegeerd head heads leader "
@@ -43,7 +43,7 @@ SYNONYM_GROUPS = [
     "died death passed overleden overleed stierf",
     "nobel prize award awarded laureate prijs win won",
     "merge merger merged fusie gefuseerd fuseerde",
-    "ipo listing listed flotation beursgang beurs euronext nasdaq",
+    "ipo listing listed flotation float floated public beursgang beurs euronext nasdaq",
     "member members leden lid",
     "bed beds bedden",
     "budget grant grants subsidy subsidies dotatie",
@@ -53,6 +53,8 @@ SYNONYM_GROUPS = [
     "old age aged",
     "big large size area hectare hectares surface covers m2 square groot grootte oppervlakte",
     "percentage percent share stake",
+    "demonstrate demonstrated demonstration show showed shown prove proved aangetoond toonde",
+    "borrow borrowed loan loans lend lent lening leende",
 ]
 
 SYNONYMS: dict[str, frozenset[str]] = {}
@@ -73,7 +75,8 @@ FRAME_WORDS = frozenset(
         "work happen happened main major important key describe explain mean role known "
         "ongeveer totaal kreeg maakte nam gaf ging kwam komt komen vandaan gaat "
         "people person persons mensen every each behind beyond within among across along "
-        "summer winter spring autumn beginning middle half quarter zomer winter lente herfst"
+        "summer winter spring autumn beginning middle half quarter zomer winter lente herfst "
+        "try tried attempt attempted"
     )
 )
 QUESTION_STARTERS = frozenset(
@@ -90,7 +93,7 @@ NATIONALITIES = frozenset(
     "flemish belgian british dutch french german american european walloon brussels-based "
     "vlaamse vlaams belgische brits britse nederlandse franse duitse amerikaanse europese "
     # The corpus's own scope: every page is about Flanders or Belgium.
-    "belgium flanders vlaanderen belgie europe belgians".split()
+    "belgium flanders vlaanderen belgie europe belgians us usa uk japanese swiss".split()
 )
 
 CLAUSE_START = r"(?:^|[,;:]\s*|\b(?:and|or|but|then|me|us|know|en|of|maar)\s+)"
@@ -132,6 +135,11 @@ ASKED_ATTRIBUTE = [
     r"\bwhat\s+([a-z]+)\s+(?:per|of|did|does|do|was|were|is|are|has|have)\b",
 ]
 
+ANSWER_CATEGORY = re.compile(
+    r"\b(?:which|what|welke|welk)\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+(?:did|does|do|was|were|"
+    r"is|are|has|have|had|can|could|will|would|heeft|hebben|is|was|werd|zijn)\b",
+    re.IGNORECASE,
+)
 YEAR = re.compile(r"\b(1[4-9]\d\d|20\d\d)\b")
 DATE = re.compile(
     r"\b(1[4-9]\d\d|20\d\d)\b|\b\d{1,2} (january|february|march|april|may|june|july|august|"
@@ -142,7 +150,7 @@ DATE = re.compile(
 NUMBER = re.compile(r"\d")
 # A count is a number that is not a year or a day of a date ("nine departments", "1,200 staff").
 COUNT = re.compile(
-    r"(?<![\d.,])(?!(?:1[4-9]\d\d|20\d\d)s?\b)\d[\d.,]*(?! (?:january|february|march|april|may|"
+    r"(?<![\w.,/-])(?!(?:1[4-9]\d\d|20\d\d)s?\b)\d+(?:[.,]\d+)*(?![\d/]|st\b|nd\b|rd\b|th\b)(?! (?:january|february|march|april|may|"
     r"june|july|august|september|october|november|december|januari|februari|maart|mei|juni|juli|"
     r"augustus|oktober)\b)|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"fifteen|twenty|thirty|forty|fifty|hundred|hundreds|thousand|thousands|dozen|dozens|"
@@ -265,6 +273,13 @@ def asked_attributes(text: str) -> list[frozenset[str]]:
     return groups
 
 
+def answer_category(text: str) -> set[str]:
+    """The nouns naming the kind of answer ("which cell structure did ..."): the answer names an
+    instance ("the endoplasmic reticulum") and seldom repeats the category word."""
+    match = ANSWER_CATEGORY.search(text)
+    return set(terms(match.group(1))) if match else set()
+
+
 def profile(
     text: str, extra_names: list[str] | None = None, known: frozenset[str] = frozenset()
 ) -> QuestionProfile:
@@ -272,11 +287,12 @@ def profile(
     `known` holds the lower-case names of the corpus ("imec")."""
     names = list(dict.fromkeys(names_in(text, known=known) + (extra_names or [])))
     name_stems = {t for n in names for t in terms(n)}
+    category = answer_category(text)
     content = terms(text)
     focus_terms = [
         t
         for t in dict.fromkeys(content)
-        if t not in name_stems and t not in FRAME_WORDS and not t.isdigit()
+        if t not in name_stems and t not in FRAME_WORDS and t not in category and not t.isdigit()
     ]
     return QuestionProfile(
         text=text,
