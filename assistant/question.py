@@ -22,8 +22,7 @@ SYNONYM_GROUPS = [
     "offer offered bid bids bidding outbid counter-bid counterbid bod",
     "close closed closing complete completed completion finalised finalized afgerond",
     "pioneer pioneered pioneering pionier",
-    "ceo chief executive managing director topman bestuurder gedelegeerd head heads leader "
-    "leaders lead leads leading charge",
+    "ceo chief executive managing director topman bestuurder gedelegeerd",
     "chairman chair chairwoman president voorzitter",
     "cto chief technology officer",
     "plant plants site sites facility facilities factory fabriek vestiging",
@@ -62,6 +61,14 @@ for _group in SYNONYM_GROUPS:
     _stems = frozenset(stem(w) for w in words(_group))
     for _s in _stems:
         SYNONYMS[_s] = SYNONYMS.get(_s, frozenset()) | _stems
+
+# One-way synonyms: "who runs X" is answered by "the CEO of X" or "X's head", but a sentence
+# saying that links "run through" Ghent does not answer "who is the CEO".
+ONE_WAY_SYNONYMS = {"ceo": "head heads leader leaders lead leads leading charge run runs running"}
+for _target, _askers in ONE_WAY_SYNONYMS.items():
+    _asker_stems = frozenset(stem(w) for w in words(_askers))
+    for _s in _asker_stems:
+        SYNONYMS[_s] = SYNONYMS.get(_s, frozenset()) | _asker_stems | SYNONYMS[_target]
 
 # Words that frame a question without saying what it asks for.
 FRAME_WORDS = frozenset(
@@ -105,10 +112,11 @@ QUESTION_TYPES = [
         rf"{CLAUSE_START}(since |sinds )?(when|wanneer)\b|\b(what year|which year|in what year|"
         r"what date|which date|on what date|since what year|in welk jaar|welk jaar|sinds welk jaar)\b",
     ),
-    ("count", r"\b(how many|hoeveel)\b"),
+    # A size ("how large was the fund", "how big was the database") is a number of some unit.
+    ("count", r"\b(how many|hoeveel|how large|how big|hoe groot)\b"),
     (
         "amount",
-        r"\b(how much|what amount|how large|how big|what was the value|what price|hoe groot)\b",
+        r"\b(how much|what amount|what was the value|what price)\b",
     ),
     (
         "who",
