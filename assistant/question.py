@@ -131,6 +131,8 @@ QUESTION_TYPES = [
 ]
 
 # The attribute a question asks about: "the CEO of", "how many beds", "what was X revenue".
+# The thing counted: "how many hospital beds" (not "how much funding": money has many names).
+COUNTED_NOUN = r"\b(?:how many)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could)\b)((?:[a-z][\w-]+\s+)?[a-z][\w-]+)"
 ASKED_ATTRIBUTE = [
     r"\b(?:how many|how much|hoeveel)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could)\b)((?:[a-z][\w-]+\s+)?[a-z][\w-]+)",
     r"\bhow much (?:does|did|do|is|was|will)\b.*\b(cost|costs|worth|weigh)\b",
@@ -189,6 +191,7 @@ class QuestionProfile:
     years: list[str]
     focus: list[frozenset[str]] = field(default_factory=list)
     asked: list[frozenset[str]] = field(default_factory=list)
+    counted: list[frozenset[str]] = field(default_factory=list)
     known: frozenset[str] = frozenset()
 
     @property
@@ -265,10 +268,10 @@ def question_types(text: str) -> list[str]:
     return found or ["what"]
 
 
-def asked_attributes(text: str) -> list[frozenset[str]]:
+def asked_attributes(text: str, patterns: list[str] = ASKED_ATTRIBUTE) -> list[frozenset[str]]:
     """Synonym groups of what the question asks about ("CEO", "beds", "revenue")."""
     groups = []
-    for pattern in ASKED_ATTRIBUTE:
+    for pattern in patterns:
         for match in re.finditer(pattern, text, flags=0 if "A-Z" in pattern else re.IGNORECASE):
             # "how many hospital beds": the last content word is the thing counted.
             phrase = " ".join(w for w in match.groups() if w)
@@ -311,6 +314,7 @@ def profile(
         years=YEAR.findall(text),
         focus=[SYNONYMS.get(t, frozenset({t})) for t in focus_terms],
         asked=asked_attributes(text),
+        counted=asked_attributes(text, [COUNTED_NOUN]),
         known=known,
     )
 

@@ -120,6 +120,7 @@ class Candidate:
     years_ok: bool
     terms: set[str]
     missing_attribute: bool = False
+    missing_counted: bool = False
     new_names: int = 0
 
 
@@ -219,6 +220,9 @@ class ExtractiveAnswerer:
                     new_names=len(_new_names(sentence, question_name_terms, question.known)),
                     # One asked attribute said is enough: "the head of Biovia's board" is
                     # answered by "chairs the Biovia board".
+                    # The page's title may name "research", but "how many researchers" wants
+                    # the number next to the word in the sentence itself.
+                    missing_counted=any(not (group & sentence_terms) for group in question.counted),
                     missing_attribute=bool(question.asked)
                     and not any(
                         group & (sentence_terms | context_terms) for group in question.asked
@@ -239,7 +243,7 @@ class ExtractiveAnswerer:
             return 0.0
         if question.names and candidate.names < 0.5:
             return 0.0  # the question's names belong in the sentence or its page's title
-        if candidate.missing_attribute:
+        if candidate.missing_attribute or candidate.missing_counted:
             return 0.0  # the asked attribute ("CEO", "revenue", "ISBN") is not in the sentence
         if candidate.type_fit == 0.0 and (
             any(t in VALUE_TYPES for t in question.qtypes) or candidate.meaning < 0.5
