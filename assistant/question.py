@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from assistant.lexical import STOPWORDS, detect_language, fold, stem, terms, words
 
@@ -134,7 +135,10 @@ QUESTION_TYPES = [
 # The thing counted: "how many hospital beds" (not "how much funding": money has many names).
 COUNTED_NOUN = r"\b(?:how many)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could)\b)((?:[a-z][\w-]+\s+)?[a-z][\w-]+)"
 ASKED_ATTRIBUTE = [
-    r"\b(?:how many|how much|hoeveel)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could)\b)((?:[a-z][\w-]+\s+)?[a-z][\w-]+)",
+    # Not a verb: "how much did X pay", "hoeveel betaalde X" ask for the amount, typed.
+    r"\b(?:how many|how much|hoeveel)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could|"
+    r"betaalde|kostte|kost|bracht|haalde|verdiende|investeerde|kreeg|had|heeft|hebben|is|zijn|"
+    r"waren|werd|werden|wordt|bedroeg|bedraagt)\b)((?:[a-z][\w-]+\s+)?[a-z][\w-]+)",
     r"\bhow much (?:does|did|do|is|was|will)\b.*\b(cost|costs|worth|weigh)\b",
     r"\b(?:the|its|their|his|her|as|de|het|haar|zijn|hun|als)\s+(?:current|first|new|present|latest|"
     r"huidige|eerste|nieuwe)?\s*([a-z][\w-]+)\s+(?:of|for|at|per|in|van|voor|bij)\b",
@@ -199,25 +203,39 @@ class QuestionProfile:
         return self.qtypes[0]
 
     def holds(self, qtype: str, sentence: str) -> bool:
-        return _holds(qtype, sentence, self.known)
+        """Does the sentence hold a value of this type? A "who" needs a name the question
+        did not give: "Flanders Vaccine, set up in 2016" does not say who set it up."""
+        if qtype in ("who", "where"):
+            return bool(self.new_names(sentence))
+        return _holds(qtype, sentence)
 
     def type_fit(self, sentence: str) -> float:
         """Share of the asked value types ("when ... and to whom": a date and a name) present."""
-        return sum(_holds(t, sentence, self.known) for t in self.qtypes) / len(self.qtypes)
+        return sum(self.holds(t, sentence) for t in self.qtypes) / len(self.qtypes)
+
+    @cached_property
+    def _given_terms(self) -> frozenset[str]:
+        return frozenset(t for n in self.names for t in terms(n)) | frozenset(self.terms)
+
+    def new_names(self, sentence: str) -> list[str]:
+        """Names in the sentence that the question did not mention."""
+        return [
+            n
+            for n in names_in(sentence, skip_first=False, known=self.known)
+            if not set(terms(n)) <= self._given_terms
+        ]
 
 
 VALUE_TYPES = ("when", "count", "amount")
 
 
-def _holds(qtype: str, sentence: str, known: frozenset[str] = frozenset()) -> bool:
+def _holds(qtype: str, sentence: str) -> bool:
     if qtype == "when":
         return bool(DATE.search(sentence))
     if qtype == "count":
         return bool(COUNT.search(sentence))
     if qtype == "amount":
         return bool(NUMBER.search(sentence)) and bool(AMOUNT.search(sentence) or "%" in sentence)
-    if qtype in ("who", "where"):
-        return len(names_in(sentence, skip_first=False, known=known)) > 0
     return True
 
 
@@ -273,9 +291,11 @@ def asked_attributes(text: str, patterns: list[str] = ASKED_ATTRIBUTE) -> list[f
     groups = []
     for pattern in patterns:
         for match in re.finditer(pattern, text, flags=0 if "A-Z" in pattern else re.IGNORECASE):
-            # "how many hospital beds": the last content word is the thing counted.
+            # "how many hospital beds": the last content word is the thing counted; a word
+            # we know as an attribute wins ("hoeveel omzet draaide": omzet, not the verb).
             phrase = " ".join(w for w in match.groups() if w)
             content = [t for t in terms(phrase) if t not in FRAME_WORDS]
+            content = [t for t in content if t in SYNONYMS] or content
             alternatives = (
                 SYNONYMS.get(content[-1], frozenset({content[-1]})) if content else frozenset()
             )

@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.answers import Answer, Citation
 from assistant.lexical import terms
-from assistant.question import SYNONYMS, VALUE_TYPES, YEAR, QuestionProfile, names_in
+from assistant.question import SYNONYMS, VALUE_TYPES, YEAR, QuestionProfile
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
 
@@ -149,23 +149,26 @@ class ExtractiveAnswerer:
     def candidates(
         self, question: QuestionProfile, hits: list[Hit], query_vector: np.ndarray
     ) -> list[Candidate]:
-        pool: list[tuple[int, str]] = [
-            (index, sentence)
+        # Each sentence with the one before it: "that award" in a sentence names its subject
+        # in the sentence before.
+        pool: list[tuple[int, str, str]] = [
+            (index, sentence, previous)
             for index, hit in enumerate(hits)
-            for sentence in split_sentences(hit.body)
+            for sentences in [split_sentences(hit.body)]
+            for sentence, previous in zip(sentences, ["", *sentences[:-1]], strict=True)
         ]
         if not pool:
             return []
-        similarities = self.vectors.get([s for _, s in pool]) @ query_vector
+        similarities = self.vectors.get([s for _, s, _ in pool]) @ query_vector
         question_terms = set(question.terms)
         weights = {t: self.idf(t) for t in question_terms}
         total_weight = sum(weights.values()) or 1.0
         name_weights = [self._name_weights(n) for n in question.names]
-        question_name_terms = {t for n in question.names for t in terms(n)} | set(question.terms)
         result = []
-        for (index, sentence), meaning in zip(pool, similarities, strict=True):
+        for (index, sentence, previous), meaning in zip(pool, similarities, strict=True):
             hit = hits[index]
-            sentence_terms = set(terms(sentence))
+            sentence_terms = set(terms(sentence)) | role_terms(sentence)
+            previous_terms = set(terms(previous))
             # "Galapagos: from genomics joint venture to ..." is about Galapagos; an overview
             # titled "Immunology biotech: argenx, Galapagos, ..." is not.
             title_terms = set(terms(re.split(r"[:(—–]", hit.title, maxsplit=1)[0]))
@@ -178,13 +181,14 @@ class ExtractiveAnswerer:
             matched = [
                 _credit(group, sentence_terms, context_terms, 0.5) for group in question.focus
             ]
-            # A name counts when the sentence says it or the page is about it (its title).
+            # A name counts when the sentence says it, or the page (its title) or the
+            # sentence before is about it.
             names = _share(
                 [
                     1.0
                     if self._name_found(weights, sentence_terms)
                     else 0.7
-                    if self._name_found(weights, title_terms)
+                    if self._name_found(weights, title_terms | previous_terms)
                     else 0.0
                     for weights in name_weights
                 ]
@@ -217,7 +221,7 @@ class ExtractiveAnswerer:
                     type_fit=type_fit,
                     years_ok=years_ok,
                     terms=sentence_terms,
-                    new_names=len(_new_names(sentence, question_name_terms, question.known)),
+                    new_names=len(question.new_names(sentence)),
                     # One asked attribute said is enough: "the head of Biovia's board" is
                     # answered by "chairs the Biovia board".
                     # The page's title may name "research", but "how many researchers" wants
@@ -225,7 +229,7 @@ class ExtractiveAnswerer:
                     missing_counted=any(not (group & sentence_terms) for group in question.counted),
                     missing_attribute=bool(question.asked)
                     and not any(
-                        group & (sentence_terms | context_terms) for group in question.asked
+                        _says(group, sentence_terms | context_terms) for group in question.asked
                     ),
                 )
             )
@@ -378,13 +382,23 @@ def citation_for(hit: Hit, number: int) -> Citation:
     )
 
 
-def _new_names(sentence: str, known: set[str], corpus_names: frozenset[str]) -> list[str]:
-    """Names in the sentence that the question did not mention."""
-    return [
-        n
-        for n in names_in(sentence, skip_first=False, known=corpus_names)
-        if not set(terms(n)) <= known
-    ]
+LED_BY = re.compile(r"\b(?:led|directed|headed|run|managed|chaired)\s+by\b", re.IGNORECASE)
+
+
+def role_terms(sentence: str) -> set[str]:
+    """ "X is led by Y" states who heads X, as "Y is the CEO of X" does."""
+    return set(SYNONYMS["ceo"]) if LED_BY.search(sentence) else set()
+
+
+def _says(group: frozenset[str], present: set[str]) -> bool:
+    """The group's word or a derived form: "failed" says "failure" (stems fail/failur)."""
+    return bool(group & present) or any(
+        min(len(w), len(p)) >= 4
+        and 0 < abs(len(w) - len(p)) <= 2
+        and (w.startswith(p) or p.startswith(w))
+        for w in group
+        for p in present
+    )
 
 
 def _credit(
