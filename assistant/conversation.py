@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.question import has_reference, names_in
+from assistant.lexical import words
+from assistant.question import PRONOUNS, has_reference, names_in
 
 
 @dataclass
@@ -24,9 +25,13 @@ def resolve(
     recent = [turn for turn in list(history)[-max_turns:] if turn.strip()] if max_turns else []
     if not recent or not has_reference(question, known):
         return ResolvedQuestion(question, question)
+    # The search reads the whole earlier turn, not only its names: "What is imec.istart?"
+    # names its subject in a way no name pattern catches.
     own = set(names_in(question, known=known))
     for turn in reversed(recent):
         names = [n for n in names_in(turn, known=known) if n not in own]
         if names:
-            return ResolvedQuestion(question, f"{question} {' '.join(names)}", names)
+            return ResolvedQuestion(question, f"{question} {turn}", names)
+    if set(words(question)) & PRONOUNS:
+        return ResolvedQuestion(question, f"{question} {recent[-1]}")
     return ResolvedQuestion(question, question)

@@ -142,6 +142,14 @@ class Assistant:
                 resolved = ResolvedQuestion(text, standalone, resolved.carried_names)
         question_profile = profile(text, resolved.carried_names, known)
         vector = np.asarray(self.embeddings.embed_query(resolved.search_text), dtype=np.float32)
+        # A follow-up searches with the earlier turn, but its sentences are judged against
+        # what is asked now: "Who started it?" about Biocartis, not "where is it based".
+        asked_text = " ".join([text, *resolved.carried_names])
+        answer_vector = (
+            vector
+            if asked_text == resolved.search_text
+            else np.asarray(self.embeddings.embed_query(asked_text), dtype=np.float32)
+        )
         timings["embed_ms"] = (time.perf_counter() - started) * 1000
         hits = self.retriever.retrieve(
             resolved.search_text,
@@ -152,7 +160,7 @@ class Assistant:
         )
         timings["retrieve_ms"] = (time.perf_counter() - started) * 1000 - timings["embed_ms"]
         answer_started = time.perf_counter()
-        for item in answerer.stream(question_profile, hits, vector, history):
+        for item in answerer.stream(question_profile, hits, answer_vector, history):
             if isinstance(item, Answer):
                 timings["answer_ms"] = (time.perf_counter() - answer_started) * 1000
                 timings["total_ms"] = (time.perf_counter() - started) * 1000
