@@ -155,6 +155,7 @@ ANSWER_CATEGORY = re.compile(
     re.IGNORECASE,
 )
 YEAR = re.compile(r"\b(1[4-9]\d\d|20\d\d)\b")
+FIGURE = re.compile(r"\b\d+(?:st|nd|rd|th)\b|\b\d+(?:[.,]\d+)?\s?%", re.IGNORECASE)
 DATE = re.compile(
     r"\b(1[4-9]\d\d|20\d\d)\b|\b\d{1,2} (january|february|march|april|may|june|july|august|"
     r"september|october|november|december|januari|februari|maart|mei|juni|juli|augustus|"
@@ -193,6 +194,8 @@ class QuestionProfile:
     terms: list[str]
     names: list[str]
     years: list[str]
+    # "the 100th spin-off", "a 75% stake": figures the answer's passage must repeat.
+    figures: list[str] = field(default_factory=list)
     focus: list[frozenset[str]] = field(default_factory=list)
     asked: list[frozenset[str]] = field(default_factory=list)
     counted: list[frozenset[str]] = field(default_factory=list)
@@ -332,6 +335,7 @@ def profile(
         terms=content,
         names=names,
         years=YEAR.findall(text),
+        figures=FIGURE.findall(text),
         focus=[SYNONYMS.get(t, frozenset({t})) for t in focus_terms],
         asked=asked_attributes(text),
         counted=asked_attributes(text, [COUNTED_NOUN]),

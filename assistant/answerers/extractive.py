@@ -199,6 +199,9 @@ class ExtractiveAnswerer:
             years_ok = all(
                 year in sentence or (year in hit.chunk.text and not YEAR.search(sentence))
                 for year in question.years
+            ) and all(
+                _figure_in(figure, sentence) or _figure_in(figure, hit.chunk.text)
+                for figure in question.figures
             )
             score = (
                 WEIGHTS["meaning"] * float(meaning)
@@ -209,6 +212,8 @@ class ExtractiveAnswerer:
                 + 0.03 / (1 + index)
             )
             if question.years and not any(year in sentence for year in question.years):
+                score -= 0.1
+            if question.figures and not any(_figure_in(f, sentence) for f in question.figures):
                 score -= 0.1
             result.append(
                 Candidate(
@@ -380,6 +385,14 @@ def citation_for(hit: Hit, number: int) -> Citation:
         language=str(meta.get("language", "")),
         sources=sources,
     )
+
+
+def _figure_in(figure: str, text: str) -> bool:
+    """ "75%" is also written "75 %" or "75 percent"."""
+    number = re.sub(r"\s?%$", "", figure)
+    if number == figure:
+        return figure.lower() in text.lower()
+    return bool(re.search(rf"(?<![\d.,]){re.escape(number)}\s?(?:%|percent|procent)", text))
 
 
 LED_BY = re.compile(r"\b(?:led|directed|headed|run|managed|chaired)\s+by\b", re.IGNORECASE)
