@@ -55,6 +55,8 @@ SYNONYM_GROUPS = [
     "percentage percent share stake",
     "demonstrate demonstrated demonstration show showed shown prove proved aangetoond toonde",
     "borrow borrowed loan loans lend lent lening leende",
+    "call called rename renamed rebrand rebranded name naam heet genoemd",
+    "nowadays now today currently current present vandaag nu huidige",
 ]
 
 SYNONYMS: dict[str, frozenset[str]] = {}
@@ -173,7 +175,8 @@ COUNT = re.compile(
     re.IGNORECASE,
 )
 AMOUNT = re.compile(
-    r"(€|\$|£|\bgbp\b|\beur\b|\beuro\b|\busd\b|\bmillion\b|\bbillion\b|\bmiljoen\b|\bmiljard\b|hectare|m²|km²|\bpercent\b)",
+    r"(€|\$|£|\bgbp\b|\beur\b|\beuros?\b|\busd\b|\bmillion\b|\bbillion\b|\bmiljoen\b|\bmiljard\b|"
+    r"\bfrancs?\b|\bfrank\b|\bdollars?\b|\bpounds?\b|hectare|m²|km²|\bpercent\b|\bprocent\b)",
     re.IGNORECASE,
 )
 NAME_WORD = r"(?:[A-Z][\w'’-]*[\w]|[a-z]+[A-Z][\w-]*)"

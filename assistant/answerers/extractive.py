@@ -138,8 +138,12 @@ class ExtractiveAnswerer:
         return self.keyword_index().idf(term)
 
     def _name_weights(self, name: str) -> dict[str, float]:
-        """Each word of a name weighted by rarity: "Luc Van den Brande" is found by "Van den Brande"."""
-        return {t: self.idf(t) for t in terms(name)}
+        """Each word of a name weighted by rarity: "Luc Van den Brande" is found by "Van den Brande".
+
+        Kind words ("university", "hospital") weigh little: "Ghent University" is not found in
+        a sentence about another university.
+        """
+        return {t: self.idf(t) * (0.2 if t in KIND_WORDS else 1.0) for t in terms(name)}
 
     @staticmethod
     def _name_found(weights: dict[str, float], present: set[str]) -> bool:
@@ -395,6 +399,14 @@ def _figure_in(figure: str, text: str) -> bool:
     return bool(re.search(rf"(?<![\d.,]){re.escape(number)}\s?(?:%|percent|procent)", text))
 
 
+KIND_WORDS = frozenset(
+    terms(
+        "university universities universiteit hospital hospitals ziekenhuis institute instituut "
+        "centre center centrum company group fund funds foundation school college agency park "
+        "campus network cluster association council department lab laboratory research sciences "
+        "science medical health therapeutics pharma pharmaceuticals biotech"
+    )
+)
 LED_BY = re.compile(r"\b(?:led|directed|headed|run|managed|chaired)\s+by\b", re.IGNORECASE)
 
 
