@@ -165,6 +165,13 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 NUMBER = re.compile(r"\d")
+# A "why" is answered by a reason: "because", "to avoid", "after the FDA ...", "for tax reasons".
+CAUSE = re.compile(
+    r"\b(because|since|as a result|due to|owing to|thanks to|after|so that|in order to|to avoid|"
+    r"reason|reasons|why|led to|forced|meant|therefore|so|omdat|doordat|want|daardoor|om te|"
+    r"reden|dankzij|na)\b|\b(for|as)\s+\w+\s+(reasons?)\b",
+    re.IGNORECASE,
+)
 # A count is a number that is not a year or a day of a date ("nine departments", "1,200 staff").
 COUNT = re.compile(
     r"(?<![\w.,/-])(?!(?:1[4-9]\d\d|20\d\d)s?\b)\d+(?:[.,]\d+)*(?![\d/]|st\b|nd\b|rd\b|th\b)(?! (?:january|february|march|april|may|"
@@ -242,6 +249,8 @@ def _holds(qtype: str, sentence: str) -> bool:
         return bool(COUNT.search(sentence))
     if qtype == "amount":
         return bool(NUMBER.search(sentence)) and bool(AMOUNT.search(sentence) or "%" in sentence)
+    if qtype == "why":
+        return bool(CAUSE.search(sentence))
     return True
 
 
