@@ -23,7 +23,8 @@ SYNONYM_GROUPS = [
     "offer offered bid bids bidding outbid counter-bid counterbid bod",
     "close closed closing complete completed completion finalised finalized afgerond",
     "pioneer pioneered pioneering pionier",
-    "ceo chief executive managing director topman bestuurder gedelegeerd",
+    "ceo chief executive managing director topman bestuurder gedelegeerd boss bosses baas",
+    "father son mother daughter parent parents child children vader zoon moeder dochter ouders",
     "chairman chair chairwoman president voorzitter",
     "cto chief technology officer",
     "plant plants site sites facility facilities factory fabriek vestiging",
@@ -131,12 +132,19 @@ QUESTION_TYPES = [
         r"in welke stad)\b",
     ),
     ("why", r"\b(why|waarom)\b"),
+    (
+        "expansion",
+        r"\b(stands? for|short for|full name|acronym|abbreviation|afkorting|voluit|staat voor)\b",
+    ),
 ]
 
 # The attribute a question asks about: "the CEO of", "how many beds", "what was X revenue".
 # The thing counted: "how many hospital beds" (not "how much funding": money has many names).
 COUNTED_NOUN = r"\b(?:how many)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could)\b)((?:[a-z][\w-]+\s+)?[a-z][\w-]+)"
 ASKED_ATTRIBUTE = [
+    # "Who was CEO of PGS ...": the role asked.
+    r"\b(?:who|wie)\s+(?:is|was|were|are|became|becomes|werd|is)\s+(?:the\s+|de\s+)?"
+    r"(?:current\s+|first\s+|new\s+|huidige\s+|eerste\s+)?([a-z][\w-]+)\s+(?:of|at|for|van|bij)\b",
     # Not a verb: "how much did X pay", "hoeveel betaalde X" ask for the amount, typed.
     r"\b(?:how many|how much|hoeveel)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could|"
     r"betaalde|kostte|kost|bracht|haalde|verdiende|investeerde|kreeg|had|heeft|hebben|is|zijn|"
@@ -165,6 +173,10 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 NUMBER = re.compile(r"\d")
+# An acronym is spelled out in brackets, after a colon or with "short for": "RIT (Recherche ...)".
+EXPANSION = re.compile(
+    r"[(:]|\b(short for|stands? for|full name|afkorting|voluit|staat voor)\b", re.I
+)
 # A "why" is answered by a reason: "because", "to avoid", "after the FDA ...", "for tax reasons".
 CAUSE = re.compile(
     r"\b(because|since|as a result|due to|owing to|thanks to|after|so that|in order to|to avoid|"
@@ -239,7 +251,7 @@ class QuestionProfile:
         ]
 
 
-VALUE_TYPES = ("when", "count", "amount")
+VALUE_TYPES = ("when", "count", "amount", "expansion")
 
 
 def _holds(qtype: str, sentence: str) -> bool:
@@ -251,6 +263,8 @@ def _holds(qtype: str, sentence: str) -> bool:
         return bool(NUMBER.search(sentence)) and bool(AMOUNT.search(sentence) or "%" in sentence)
     if qtype == "why":
         return bool(CAUSE.search(sentence))
+    if qtype == "expansion":
+        return bool(EXPANSION.search(sentence))
     return True
 
 
