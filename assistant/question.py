@@ -30,7 +30,7 @@ SYNONYM_GROUPS = [
     "plant plants site sites facility facilities factory fabriek vestiging",
     "theatre theatres theater theaters room rooms zalen",
     "employee employees staff people jobs workforce headcount personnel werknemers "
-    "medewerkers banen personeel employs employ employed",
+    "medewerkers banen personeel mensen employs employ employed",
     "revenue revenues turnover sales omzet",
     "invest investment invested investing investments funding raised capital financing "
     "investering investeringen geinvesteerd money",
@@ -333,6 +333,15 @@ def asked_attributes(text: str, patterns: list[str] = ASKED_ATTRIBUTE) -> list[f
     return groups
 
 
+def staff_counted(text: str) -> list[frozenset[str]]:
+    """ "How many people work at X" counts staff: the sentence must say staff or employees."""
+    if re.search(
+        r"\b(how many|hoeveel) (people|persons|mensen)\b", text, re.IGNORECASE
+    ) and re.search(r"\b(work|works|worked|working|employ\w*|werk\w*)\b", text, re.IGNORECASE):
+        return [SYNONYMS[stem("employees")]]
+    return []
+
+
 def answer_category(text: str) -> set[str]:
     """The nouns naming the kind of answer ("which cell structure did ..."): the answer names an
     instance ("the endoplasmic reticulum") and seldom repeats the category word."""
@@ -364,7 +373,7 @@ def profile(
         figures=FIGURE.findall(text),
         focus=[SYNONYMS.get(t, frozenset({t})) for t in focus_terms],
         asked=asked_attributes(text),
-        counted=asked_attributes(text, [COUNTED_NOUN]),
+        counted=asked_attributes(text, [COUNTED_NOUN]) or staff_counted(text),
         known=known,
     )
 
