@@ -19,7 +19,7 @@ SYNONYM_GROUPS = [
     "set created create start started launch launched spin-off spinoff spun oprichting "
     "opgericht oprichter oprichters richtte richt opricht gesticht",
     "acquire acquired acquisition acquisitions buy bought purchase purchased takeover takeovers "
-    "sold sell sale deal overname overgenomen gekocht verkocht kocht overnam overnemen",
+    "sold sell sale deal overname overgenomen gekocht verkocht kocht overnam overnemen pay paid",
     "offer offered bid bids bidding outbid counter-bid counterbid bod",
     "close closed closing complete completed completion finalised finalized afgerond",
     "pioneer pioneered pioneering pionier",
@@ -35,7 +35,7 @@ SYNONYM_GROUPS = [
     "invest investment invested investing investments funding raised capital financing "
     "investering investeringen geinvesteerd money",
     "headquarters headquartered based located seat hoofdzetel gevestigd zetel",
-    "approve approval approved authorisation authorization authorised authorized "
+    "approve approval approved authorisation authorization authorised authorized clear cleared "
     "goedkeuring goedgekeurd",
     "discover discovered discovery discoveries invented invention ontdekt ontdekking "
     "ontdekte uitgevonden",
@@ -56,6 +56,8 @@ SYNONYM_GROUPS = [
     "percentage percent share stake",
     "demonstrate demonstrated demonstration show showed shown prove proved aangetoond toonde",
     "borrow borrowed loan loans lend lent lening leende",
+    "partner partners partnered partnership partnerships collaborate collaborated collaboration "
+    "alliance samenwerking partnerschap",
     "call called rename renamed rebrand rebranded name naam heet genoemd",
     "nowadays now today currently current present vandaag nu huidige",
 ]
