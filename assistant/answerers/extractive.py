@@ -270,6 +270,13 @@ class ExtractiveAnswerer:
             return 0.0  # none of several asked-about words: a neighbouring fact, not this one
         return candidate.score
 
+    @staticmethod
+    def _answers_part(question: QuestionProfile, candidate: Candidate) -> bool:
+        """Can this sentence answer the other part of a two-part question? The asked
+        attribute belongs to one part ("how many patents ... and when did he retire"), so
+        only the names and years must match."""
+        return candidate.years_ok and (not question.names or candidate.names >= 0.5)
+
     # --- answering ---
 
     def answer(
@@ -313,7 +320,9 @@ class ExtractiveAnswerer:
             if any(question.holds(qtype, c.sentence) for c in chosen):
                 continue
             for candidate in candidates[1:]:
-                if candidate.score < 0.7 * best.score or self.evidence(question, candidate) == 0.0:
+                if candidate.score < 0.7 * best.score or not self._answers_part(
+                    question, candidate
+                ):
                     continue
                 if question.holds(qtype, candidate.sentence) and candidate not in chosen:
                     chosen.append(candidate)
