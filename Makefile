@@ -42,6 +42,8 @@ test: install-dev lint
 eval: install
 	$(BIN)/flanders-assistant ingest
 	$(BIN)/flanders-assistant eval --report reports/eval --json reports/eval.json
+	$(BIN)/flanders-assistant eval --dataset tests/eval/generalisation.jsonl \
+		--report reports/eval-generalisation --json reports/eval-generalisation.json
 
 bench: install-dev
 	$(BIN)/flanders-assistant ingest
