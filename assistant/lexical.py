@@ -325,8 +325,20 @@ def words(text: str) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Stemmed content terms for keyword search and overlap scores."""
-    return [stem(w) for w in words(text) if w and w not in STOPWORDS]
+    """Stemmed content terms for keyword search and overlap scores.
+
+    A hyphenated word also gives its parts: "FIT-brochure" names FIT, "VIB-UGent" names VIB.
+    """
+    found = []
+    for word in words(text):
+        if not word or word in STOPWORDS:
+            continue
+        found.append(stem(word))
+        if "-" in word:
+            found += [
+                stem(part) for part in word.split("-") if len(part) > 1 and part not in STOPWORDS
+            ]
+    return found
 
 
 def detect_language(text: str) -> str:

@@ -188,6 +188,8 @@ CAUSE = re.compile(
 )
 # A count is a number that is not a year or a day of a date ("nine departments", "1,200 staff").
 COUNT = re.compile(
+    # A reference number ("Article 22", "page 3") counts nothing.
+    r"(?<!article )(?<!artikel )(?<!section )(?<!chapter )(?<!page )(?<!number )(?<!no\. )"
     r"(?<![\w.,/-])(?!(?:1[4-9]\d\d|20\d\d)s?\b)\d+(?:[.,]\d+)*(?![\d/]|st\b|nd\b|rd\b|th\b)(?! (?:january|february|march|april|may|"
     r"june|july|august|september|october|november|december|januari|februari|maart|mei|juni|juli|"
     r"augustus|oktober)\b)|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
