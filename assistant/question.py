@@ -33,7 +33,7 @@ SYNONYM_GROUPS = [
     "medewerkers banen personeel mensen employs employ employed",
     "revenue revenues turnover sales omzet",
     "invest investment invested investing investments funding raised capital financing "
-    "investering investeringen geinvesteerd money",
+    "investering investeringen geinvesteerd money geld",
     "headquarters headquartered based located seat hoofdzetel gevestigd zetel",
     "approve approval approved authorisation authorization authorised authorized clear cleared "
     "goedkeuring goedgekeurd",
@@ -70,7 +70,10 @@ for _group in SYNONYM_GROUPS:
 
 # One-way synonyms: "who runs X" is answered by "the CEO of X" or "X's head", but a sentence
 # saying that links "run through" Ghent does not answer "who is the CEO".
-ONE_WAY_SYNONYMS = {"ceo": "head heads leader leaders lead leads leading charge run runs running"}
+ONE_WAY_SYNONYMS = {
+    "ceo": "head heads leader leaders lead leads leading charge run runs running "
+    "leiding leidt leidde geleid"
+}
 for _target, _askers in ONE_WAY_SYNONYMS.items():
     _asker_stems = frozenset(stem(w) for w in words(_askers))
     for _s in _asker_stems:

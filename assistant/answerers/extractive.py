@@ -416,7 +416,9 @@ KIND_WORDS = frozenset(
         "science medical health therapeutics pharma pharmaceuticals biotech"
     )
 )
-LED_BY = re.compile(r"\b(?:led|directed|headed|run|managed|chaired)\s+by\b", re.IGNORECASE)
+LED_BY = re.compile(
+    r"\b(?:led|directed|headed|run|managed|chaired)\s+by\b|\bgeleid\s+door\b", re.IGNORECASE
+)
 
 
 def role_terms(sentence: str) -> set[str]:
@@ -425,11 +427,15 @@ def role_terms(sentence: str) -> set[str]:
 
 
 def _says(group: frozenset[str], present: set[str]) -> bool:
-    """The group's word or a derived form: "failed" says "failure" (stems fail/failur)."""
+    """The group's word, a derived form ("failed" says "failure": stems fail/failur) or the
+    head of a compound ("genoomanalyse" says "analyse")."""
     return bool(group & present) or any(
-        min(len(w), len(p)) >= 4
-        and 0 < abs(len(w) - len(p)) <= 2
-        and (w.startswith(p) or p.startswith(w))
+        (
+            min(len(w), len(p)) >= 4
+            and 0 < abs(len(w) - len(p)) <= 2
+            and (w.startswith(p) or p.startswith(w))
+        )
+        or (len(w) >= 5 and len(p) > len(w) + 2 and p.endswith(w))
         for w in group
         for p in present
     )
