@@ -24,6 +24,7 @@ import numpy as np
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import InternalError
+from filelock import FileLock
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -76,6 +77,29 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         ) from error
 
 
+@contextmanager
+def _creating(settings: Settings) -> Iterator[None]:
+    """Serialise the first opening of an embedded index across processes: two ingests
+    started at once on an empty data dir would both create Chroma's tables, and one fails
+    ("table collections already exists")."""
+    if settings.chroma_url or (settings.chroma_dir / "chroma.sqlite3").exists():
+        yield
+        return
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(settings.data_dir / "chroma-create.lock"))
+        lock.acquire()
+    except OSError as error:
+        raise StoreUnavailable(
+            f"Cannot create the index in {settings.data_dir} ({error}); "
+            "check that FA_DATA_DIR points at a writable directory"
+        ) from error
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 @dataclass
 class ChunkRow:
     """A stored chunk as the retriever sees it."""
@@ -96,8 +120,9 @@ class IndexStore:
         self._open()
 
     def _open(self) -> None:
-        self.client = open_client(self.settings)
-        self.collection = self.client.get_or_create_collection(self.settings.collection)
+        with _creating(self.settings):
+            self.client = open_client(self.settings)
+            self.collection = self.client.get_or_create_collection(self.settings.collection)
 
     def changed_elsewhere(self, version: str) -> bool:
         """Was this version written by another process (a CLI ingest, another replica)?"""
