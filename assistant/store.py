@@ -71,10 +71,14 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     except (OSError, InternalError) as error:  # InternalError: Chroma's SQLite cannot open
-        raise StoreUnavailable(
-            f"Cannot open the index directory {settings.chroma_dir} ({error}); "
-            "check that FA_DATA_DIR points at a writable directory"
-        ) from error
+        raise _unusable_directory(settings, error) from error
+
+
+def _unusable_directory(settings: Settings, error: Exception) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"Cannot open the index directory {settings.chroma_dir} ({error}); "
+        "check that FA_DATA_DIR points at a writable directory"
+    )
 
 
 @contextmanager
@@ -90,10 +94,7 @@ def _creating(settings: Settings) -> Iterator[None]:
         lock = FileLock(str(settings.data_dir / "chroma-create.lock"))
         lock.acquire()
     except OSError as error:
-        raise StoreUnavailable(
-            f"Cannot create the index in {settings.data_dir} ({error}); "
-            "check that FA_DATA_DIR points at a writable directory"
-        ) from error
+        raise _unusable_directory(settings, error) from error
     try:
         yield
     finally:
