@@ -148,11 +148,11 @@ QUESTION_TYPES = [
 COUNTED_NOUN = r"\b(?:how many)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could)\b)((?:[a-z][\w-]+\s+)?[a-z][\w-]+)"
 ASKED_ATTRIBUTE = [
     # "Who was CEO of PGS ...": the role asked.
-    r"\b(?:who|wie)\s+(?:is|was|were|are|became|becomes|werd|is)\s+(?:the\s+|de\s+)?"
+    r"\b(?:who|wie)\s+(?:is|was|were|are|became|becomes|werd)\s+(?:the\s+|de\s+)?"
     r"(?:current\s+|first\s+|new\s+|huidige\s+|eerste\s+)?([a-z][\w-]+)\s+(?:of|at|for|van|bij)\b",
     # Not a verb: "how much did X pay", "hoeveel betaalde X" ask for the amount, typed.
     r"\b(?:how many|how much|hoeveel)\s+(?!(?:does|did|do|is|was|were|are|will|has|have|had|can|could|"
-    r"betaalde|kostte|kost|bracht|haalde|verdiende|investeerde|kreeg|had|heeft|hebben|is|zijn|"
+    r"betaalde|kostte|kost|bracht|haalde|verdiende|investeerde|kreeg|heeft|hebben|zijn|"
     r"waren|werd|werden|wordt|bedroeg|bedraagt)\b)((?:[a-z][\w-]+\s+)?[a-z][\w-]+)",
     r"\bhow much (?:does|did|do|is|was|will)\b.*\b(cost|costs|worth|weigh)\b",
     r"\b(?:the|its|their|his|her|as|de|het|haar|zijn|hun|als)\s+(?:current|first|new|present|latest|"
@@ -166,7 +166,7 @@ ASKED_ATTRIBUTE = [
 
 ANSWER_CATEGORY = re.compile(
     r"\b(?:which|what|welke|welk)\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+(?:did|does|do|was|were|"
-    r"is|are|has|have|had|can|could|will|would|heeft|hebben|is|was|werd|zijn)\b",
+    r"is|are|has|have|had|can|could|will|would|heeft|hebben|werd|zijn)\b",
     re.IGNORECASE,
 )
 YEAR = re.compile(r"\b(1[4-9]\d\d|20\d\d)\b")

@@ -82,19 +82,22 @@ def _unusable_directory(settings: Settings, error: Exception) -> StoreUnavailabl
 
 
 @contextmanager
-def _creating(settings: Settings) -> Iterator[None]:
-    """Serialise the first opening of an embedded index across processes: two ingests
-    started at once on an empty data dir would both create Chroma's tables, and one fails
-    ("table collections already exists")."""
-    if settings.chroma_url or (settings.chroma_dir / "chroma.sqlite3").exists():
+def _opening(settings: Settings) -> Iterator[None]:
+    """Serialise opening an embedded index across processes: two ingests started at once
+    on an empty data dir would both create Chroma's tables, and one fails ("table
+    collections already exists"). A data dir that takes no lock file can still be read."""
+    if settings.chroma_url:
         yield
         return
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(settings.data_dir / "chroma-create.lock"))
+        lock = FileLock(str(settings.data_dir / "chroma-open.lock"))
         lock.acquire()
     except OSError as error:
-        raise _unusable_directory(settings, error) from error
+        if not (settings.chroma_dir / "chroma.sqlite3").exists():
+            raise _unusable_directory(settings, error) from error
+        yield
+        return
     try:
         yield
     finally:
@@ -121,7 +124,7 @@ class IndexStore:
         self._open()
 
     def _open(self) -> None:
-        with _creating(self.settings):
+        with _opening(self.settings):
             self.client = open_client(self.settings)
             self.collection = self.client.get_or_create_collection(self.settings.collection)
 

@@ -231,11 +231,11 @@ class ExtractiveAnswerer:
                     years_ok=years_ok,
                     terms=sentence_terms,
                     new_names=len(question.new_names(sentence)),
-                    # One asked attribute said is enough: "the head of Biovia's board" is
-                    # answered by "chairs the Biovia board".
                     # The page's title may name "research", but "how many researchers" wants
                     # the number next to the word in the sentence itself.
                     missing_counted=any(not (group & sentence_terms) for group in question.counted),
+                    # One asked attribute said is enough: "the head of Biovia's board" is
+                    # answered by "chairs the Biovia board".
                     missing_attribute=bool(question.asked)
                     and not any(
                         _says(group, sentence_terms | context_terms) for group in question.asked
