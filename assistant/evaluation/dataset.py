@@ -19,10 +19,15 @@ class EvalItem(BaseModel):
     expected_doc_ids: list[str] = Field(default_factory=list)
     topic: str = "general"
     language: str = "en"
+    # The phrasing class ("keyword", "typo", "followup", "live", ...), for per-kind tables.
+    kind: str = ""
+    # train / dev / test, recorded in the data so that every run uses the same split.
+    split: str = ""
 
 
-def load_dataset(path: Path) -> list[EvalItem]:
-    """Read and validate the dataset; a bad line raises ValueError naming its number."""
+def load_dataset(path: Path, split: str | None = None) -> list[EvalItem]:
+    """Read and validate the dataset (only the items of `split`, when given); a bad line
+    raises ValueError naming its number."""
     items = []
     seen: set[str] = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -36,4 +41,8 @@ def load_dataset(path: Path) -> list[EvalItem]:
             raise ValueError(f"{path}:{number}: duplicate id {item.id!r}")
         seen.add(item.id)
         items.append(item)
+    if split is not None:
+        items = [item for item in items if item.split == split]
+        if not items:
+            raise ValueError(f"{path}: no items in split {split!r}")
     return items

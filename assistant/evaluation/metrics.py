@@ -98,6 +98,7 @@ class ItemScore:
     citation_validity: float
     groundedness: float
     notice: str = ""
+    kind: str = ""
 
     @property
     def passed(self) -> bool:
@@ -133,6 +134,7 @@ def score_item(item: EvalItem, answer: Answer, latency_ms: float) -> ItemScore:
         citation_validity=citation_validity(answer),
         groundedness=groundedness(answer),
         notice=answer.notice,
+        kind=item.kind,
     )
 
 

@@ -40,6 +40,7 @@ def results_document(scores: list[ItemScore], backend: str) -> dict:
             **summarise(scores),
             "by_topic": summarise_by(scores, "topic"),
             "by_language": summarise_by(scores, "language"),
+            "by_kind": summarise_by(scores, "kind"),
         },
         "results": [{**score.__dict__, "passed": score.passed} for score in scores],
     }
