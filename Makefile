@@ -44,6 +44,8 @@ eval: install
 	$(BIN)/flanders-assistant eval --report reports/eval --json reports/eval.json
 	$(BIN)/flanders-assistant eval --dataset tests/eval/generalisation.jsonl \
 		--report reports/eval-generalisation --json reports/eval-generalisation.json
+	$(BIN)/flanders-assistant eval --dataset tests/eval/visitors.jsonl --split test \
+		--report reports/eval-visitors-test --json reports/eval-visitors-test.json
 
 bench: install-dev
 	$(BIN)/flanders-assistant ingest

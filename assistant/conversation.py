@@ -16,6 +16,7 @@ class ResolvedQuestion:
     question: str
     search_text: str
     carried_names: list[str] = field(default_factory=list)
+    own_names: list[str] = field(default_factory=list)
 
 
 def resolve(
@@ -27,11 +28,11 @@ def resolve(
         return ResolvedQuestion(question, question)
     # The search reads the whole earlier turn, not only its names: "What is imec.istart?"
     # names its subject in a way no name pattern catches.
-    own = set(names_in(question, known=known))
+    own = names_in(question, known=known)
     for turn in reversed(recent):
         names = [n for n in names_in(turn, known=known) if n not in own]
         if names:
-            return ResolvedQuestion(question, f"{question} {turn}", names)
+            return ResolvedQuestion(question, f"{question} {turn}", names, own)
     if set(words(question)) & PRONOUNS:
-        return ResolvedQuestion(question, f"{question} {recent[-1]}")
-    return ResolvedQuestion(question, question)
+        return ResolvedQuestion(question, f"{question} {recent[-1]}", [], own)
+    return ResolvedQuestion(question, question, [], own)

@@ -7,9 +7,10 @@ import logging
 import bm25s
 import numpy as np
 
+from assistant.gazetteer import Gazetteer
 from assistant.lexical import terms
-from assistant.question import lowercase_names
 from assistant.store import ChunkRow
+from ingest.chunking import body_of
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
@@ -20,7 +21,9 @@ class KeywordIndex:
     def __init__(self, chunks: list[ChunkRow], version: str = "") -> None:
         self.chunks = chunks
         self.version = version
-        self.lowercase_names = lowercase_names([str(c.metadata.get("title", "")) for c in chunks])
+        self.gazetteer = Gazetteer.build(
+            (body_of(c.text) for c in chunks), (str(c.metadata.get("title", "")) for c in chunks)
+        )
         self.document_frequency: dict[str, int] = {}
         tokenized = [terms(chunk.text) for chunk in chunks]
         for tokens in tokenized:

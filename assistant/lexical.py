@@ -314,14 +314,19 @@ def stem(word: str) -> str:
     return _ENGLISH.stemWord(word)
 
 
+THOUSANDS = re.compile(r"(?<=\d)[,\u202f](?=\d{3}\b)")
+
+
+def _word(token: str) -> str:
+    if token.endswith(("'s", "’s")):
+        token = token[:-2]
+    return token.strip(".'’-")
+
+
 def words(text: str) -> list[str]:
     """Folded word tokens (numbers kept whole: '1,995' -> '1995', '2.5' kept)."""
-    folded = (
-        re.sub(r"(?<=\d)[,\u202f](?=\d{3}\b)", "", fold(text))
-        .replace("%", " percent ")
-        .replace("²", "2")
-    )
-    return [re.sub(r"['’]s$", "", w).strip(".'’-") for w in TOKEN.findall(folded)]
+    folded = THOUSANDS.sub("", fold(text)).replace("%", " percent ").replace("²", "2")
+    return [_word(w) for w in TOKEN.findall(folded)]
 
 
 def terms(text: str) -> list[str]:
@@ -329,6 +334,12 @@ def terms(text: str) -> list[str]:
 
     A hyphenated word also gives its parts: "FIT-brochure" names FIT, "VIB-UGent" names VIB.
     """
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=20_000)
+def _terms(text: str) -> tuple[str, ...]:
+    # Cached: the same passages and sentences are read for question after question.
     found = []
     for word in words(text):
         if not word or word in STOPWORDS:
@@ -338,7 +349,7 @@ def terms(text: str) -> list[str]:
             found += [
                 stem(part) for part in word.split("-") if len(part) > 1 and part not in STOPWORDS
             ]
-    return found
+    return tuple(found)
 
 
 def detect_language(text: str) -> str:

@@ -8,7 +8,7 @@ UCB, "revenue in 2025" wants 2025), which similarity alone cannot tell.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from assistant.lexical import STOPWORDS, detect_language, fold, stem, terms, words
@@ -17,7 +17,7 @@ from assistant.lexical import STOPWORDS, detect_language, fold, stem, terms, wor
 SYNONYM_GROUPS = [
     "found founded founder founders cofounder co-founded co-founder establish established "
     "set created create start started launch launched spin-off spinoff spun oprichting "
-    "opgericht oprichter oprichters richtte richt opricht gesticht",
+    "opgericht oprichter oprichters richtte richt opricht oprichtte gesticht",
     "acquire acquired acquisition acquisitions buy bought purchase purchased takeover takeovers "
     "sold sell sale deal overname overgenomen gekocht verkocht kocht overnam overnemen pay paid",
     "offer offered bid bids bidding outbid counter-bid counterbid bod",
@@ -308,10 +308,9 @@ def names_in(text: str, skip_first: bool = True, known: frozenset[str] = frozens
             parts = parts[1:]
         if parts and not all(_is_plain_word(p) for p in parts):
             found.append(" ".join(parts))
-    # Lower-case brand names the corpus knows ("imec", "argenx") are names too.
-    found += [
-        w for w in dict.fromkeys(words(text)) if w in known and w not in {fold(f) for f in found}
-    ]
+    # Names the corpus knows count in any case: "mdxhealth", "imec", "argenx".
+    said = {w for f in found for w in words(f)}
+    found += [w for w in dict.fromkeys(words(text)) if w in known and w not in said]
     return found
 
 
@@ -391,11 +390,29 @@ def has_reference(text: str, known: frozenset[str] = frozenset()) -> bool:
     return bool(tokens & PRONOUNS) or not names_in(text, known=known)
 
 
-def lowercase_names(titles: list[str]) -> frozenset[str]:
-    """Names written in lower case ("imec", "argenx") from page titles like "imec: history ..."."""
-    found = set()
-    for title in titles:
-        first = title.split()[0] if title.split() else ""
-        if first[:1].islower():  # a page about a brand leads with its name: "argenx: from ..."
-            found.add(fold(first).strip(".,:"))
-    return frozenset(w for w in found if len(w) > 2)
+# "..., and by whom?", "... en voor hoeveel?": a second question joined to the first.
+PART_BOUNDARY = re.compile(
+    r"(?:,\s*|\s+)(?:and|en|&)\s+(?=(?:when|who|whom|where|what|which|why|how|for how much|"
+    r"by whom|in which|in what|wanneer|wie|waar|wat|welke|welk|waarom|hoe|hoeveel|door wie|"
+    r"voor hoeveel|in welk)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: QuestionProfile) -> list[QuestionProfile]:
+    """ "When was X founded, and by whom?" asks two things. Each part keeps the whole
+    question's names and words (the second part often has none of its own) but asks its
+    own value type and attribute."""
+    pieces = [p.strip() for p in PART_BOUNDARY.split(question.text) if p.strip()]
+    if len(pieces) < 2:
+        return [question]
+    return [
+        replace(
+            question,
+            text=piece,
+            qtypes=question_types(piece),
+            asked=asked_attributes(piece),
+            counted=asked_attributes(piece, [COUNTED_NOUN]) or staff_counted(piece),
+        )
+        for piece in pieces
+    ]

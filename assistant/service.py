@@ -13,17 +13,21 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from assistant.answerers import Answerer, build_answerer
 from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.answerers.model import AnswerModel
 from assistant.answers import Answer, QuestionError
 from assistant.config import Settings
 from assistant.conversation import ResolvedQuestion, resolve
+from assistant.dutch import join_separable_verbs, search_words
 from assistant.embeddings import build_embeddings
-from assistant.question import profile
-from assistant.retrieval import HybridRetriever
+from assistant.lexical import detect_language
+from assistant.question import QuestionProfile, profile
+from assistant.retrieval import Hit, HybridRetriever
 from assistant.sentences import split_sentences
 from assistant.store import IndexStore, StoreUnavailable
 from ingest.chunking import body_of
@@ -32,8 +36,21 @@ logger = logging.getLogger(__name__)
 
 MARKUP = re.compile(r"<[^<>]{0,200}>")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Calibrated on tests/eval/questions.jsonl with benchmarks/calibrate_refusal.py.
-MIN_EVIDENCE = 0.5
+# Passages that a follow-up's earlier turn adds to those found for the question itself.
+TURN_HITS = 2
+
+
+@dataclass
+class Prepared:
+    """A question made ready for an answerer: its profile, vectors and retrieved passages."""
+
+    text: str
+    history: list[str]
+    resolved: ResolvedQuestion
+    profile: QuestionProfile
+    answer_vector: np.ndarray
+    hits: list[Hit]
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class Assistant:
@@ -53,7 +70,7 @@ class Assistant:
         self.store = store or IndexStore(settings)
         self.retriever = HybridRetriever(self.store, self.embeddings, settings.candidate_k)
         self.extractive = ExtractiveAnswerer(
-            self.embeddings, lambda: self.retriever.keyword, MIN_EVIDENCE
+            self.embeddings, lambda: self.retriever.keyword, AnswerModel.load()
         )
         self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
         self._answerers_lock = threading.Lock()
@@ -116,6 +133,90 @@ class Assistant:
             raise QuestionError("Please ask a question in words.")
         return text
 
+    def prepare(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        *,
+        kind: str | None = None,
+        answerer: Answerer | None = None,
+    ) -> Prepared:
+        """Validate, resolve a follow-up, embed and retrieve (raises QuestionError)."""
+        text = self.clean_question(question)
+        history = [self.clean_question(h) for h in history if isinstance(h, str) and h.strip()][
+            -self.settings.history_turns :
+        ]
+        gazetteer = self.retriever.keyword.gazetteer
+        # Slips in words the corpus knows are mended for the search and the checks:
+        # "who bougth tigenx" is read as "who bought tigenix".
+        mended = gazetteer.corrected_text(text)
+        if detect_language(mended) == "nl":
+            mended = join_separable_verbs(mended)
+        resolved = resolve(mended, history, self.settings.history_turns, gazetteer.names)
+        if resolved.carried_names and hasattr(answerer, "rewrite"):
+            # LLM backends rewrite a follow-up into a standalone question; it is used for the
+            # search only when it kept the entity the conversation was about.
+            standalone = answerer.rewrite(text, history)
+            if standalone and any(n.lower() in standalone.lower() for n in resolved.carried_names):
+                resolved = ResolvedQuestion(
+                    mended, standalone, resolved.carried_names, resolved.own_names
+                )
+        prepared = self._retrieve(text, history, resolved, kind)
+        if resolved.carried_names and resolved.own_names:
+            # "Who founded Ablynx and when did it list?" names its own subject, so the earlier
+            # turn may not be meant: it is used only when the answer model is then sure enough
+            # to answer, and surer than without it.
+            alone = self._retrieve(text, history, ResolvedQuestion(mended, mended), kind)
+            carried = self.extractive.confidence(prepared)
+            if carried < self.extractive.model.answer_threshold or carried <= (
+                self.extractive.confidence(alone)
+            ):
+                return alone
+        return prepared
+
+    def _retrieve(
+        self, text: str, history: list[str], resolved: ResolvedQuestion, kind: str | None
+    ) -> Prepared:
+        started = time.perf_counter()
+        known = self.retriever.keyword.gazetteer.names
+        question_profile = profile(resolved.question, resolved.carried_names, known)
+        # A follow-up is judged against what it asks now, with the names it carries: "Who
+        # started it?" about Biocartis, not "where is Biocartis based".
+        asked_text = " ".join([resolved.question, *resolved.carried_names])
+        if question_profile.language == "nl":
+            # The pages are mostly English: the Dutch words' English synonyms join the search.
+            asked_text += " " + search_words(resolved.question)
+        answer_vector = np.asarray(self.embeddings.embed_query(asked_text), dtype=np.float32)
+        searches = [(asked_text, answer_vector)]
+        if resolved.search_text != asked_text:
+            # The whole earlier turn names its subject in ways no name pattern catches
+            # ("What is imec.istart?"); its best passages join those of the question.
+            turn_vector = np.asarray(
+                self.embeddings.embed_query(resolved.search_text), dtype=np.float32
+            )
+            searches.append((resolved.search_text, turn_vector))
+        embed_ms = (time.perf_counter() - started) * 1000
+        hits: list[Hit] = []
+        for number, (search_text, vector) in enumerate(searches):
+            found = self.retriever.retrieve(
+                search_text,
+                self.settings.retrieval_k,
+                kind=kind if kind in ("ecosystem", "history") else None,
+                query_vector=vector.tolist(),
+            )
+            seen = {h.chunk.id for h in hits}
+            hits += [h for h in found if h.chunk.id not in seen][: TURN_HITS if number else None]
+        retrieve_ms = (time.perf_counter() - started) * 1000 - embed_ms
+        return Prepared(
+            text,
+            history,
+            resolved,
+            question_profile,
+            answer_vector,
+            hits,
+            {"embed_ms": embed_ms, "retrieve_ms": retrieve_ms},
+        )
+
     def stream(
         self,
         question: str,
@@ -125,42 +226,14 @@ class Assistant:
         backend: str | None = None,
     ) -> Iterator[str | Answer]:
         """Yield text deltas, then the full Answer (raises QuestionError for bad input)."""
-        timings: dict[str, float] = {}
         started = time.perf_counter()
-        text = self.clean_question(question)
-        history = [self.clean_question(h) for h in history if isinstance(h, str) and h.strip()][
-            -self.settings.history_turns :
-        ]
-        known = self.retriever.keyword.lowercase_names
-        resolved = resolve(text, history, self.settings.history_turns, known)
         answerer = self.answerer(backend)
-        if resolved.carried_names and hasattr(answerer, "rewrite"):
-            # LLM backends rewrite a follow-up into a standalone question; it is used for the
-            # search only when it kept the entity the conversation was about.
-            standalone = answerer.rewrite(text, history)
-            if standalone and any(n.lower() in standalone.lower() for n in resolved.carried_names):
-                resolved = ResolvedQuestion(text, standalone, resolved.carried_names)
-        question_profile = profile(text, resolved.carried_names, known)
-        vector = np.asarray(self.embeddings.embed_query(resolved.search_text), dtype=np.float32)
-        # A follow-up searches with the earlier turn, but its sentences are judged against
-        # what is asked now: "Who started it?" about Biocartis, not "where is it based".
-        asked_text = " ".join([text, *resolved.carried_names])
-        answer_vector = (
-            vector
-            if asked_text == resolved.search_text
-            else np.asarray(self.embeddings.embed_query(asked_text), dtype=np.float32)
-        )
-        timings["embed_ms"] = (time.perf_counter() - started) * 1000
-        hits = self.retriever.retrieve(
-            resolved.search_text,
-            self.settings.retrieval_k,
-            kind=kind if kind in ("ecosystem", "history") else None,
-            prefer_language=question_profile.language,
-            query_vector=vector.tolist(),
-        )
-        timings["retrieve_ms"] = (time.perf_counter() - started) * 1000 - timings["embed_ms"]
+        prepared = self.prepare(question, history, kind=kind, answerer=answerer)
+        timings = prepared.timings
         answer_started = time.perf_counter()
-        for item in answerer.stream(question_profile, hits, answer_vector, history):
+        for item in answerer.stream(
+            prepared.profile, prepared.hits, prepared.answer_vector, prepared.history
+        ):
             if isinstance(item, Answer):
                 timings["answer_ms"] = (time.perf_counter() - answer_started) * 1000
                 timings["total_ms"] = (time.perf_counter() - started) * 1000

@@ -1,9 +1,10 @@
 """Query figures: cold start to first answer, retrieval and end-to-end latency (extractive).
 
-    python benchmarks/query_bench.py [--rounds 2]
+    python benchmarks/query_bench.py [--rounds 2] [--dataset tests/eval/questions.jsonl ...]
 
 Uses the index in FA_DATA_DIR (run `flanders-assistant ingest` first) and the questions of
-tests/eval/questions.jsonl. Cold start is measured in a fresh process, imports included.
+the given sets. Cold start is measured in a fresh process, imports included. To compare two
+answerers in one run, run it from each checkout back to back (PYTHONPATH=the checkout).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ def percentiles(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--dataset", type=Path, nargs="+", default=[Path("tests/eval/questions.jsonl")]
+    )
     args = parser.parse_args()
     cold = subprocess.run(
         [sys.executable, "-c", COLD_START], capture_output=True, text=True, check=True
@@ -45,7 +49,7 @@ def main() -> None:
 
     assistant = Assistant(load_settings())
     assistant.warmed.wait()
-    items = load_dataset(Path("tests/eval/questions.jsonl"))
+    items = [item for path in args.dataset for item in load_dataset(path)]
     retrieval, total = [], []
     for _ in range(args.rounds):
         for item in items:

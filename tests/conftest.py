@@ -86,7 +86,22 @@ def shipped_assistant(tmp_path_factory, model_cache, embeddings):
     from ingest.indexing import Indexer
 
     tmp = tmp_path_factory.mktemp("shipped")
-    settings = make_settings(tmp, SHIPPED_CORPUS, model_cache)
+    # Pinned: an FA_* variable or a .env file of the machine must not change what the answer
+    # gate measures.
+    settings = make_settings(
+        tmp,
+        SHIPPED_CORPUS,
+        model_cache,
+        embedding_model="",
+        embedding_backend="onnx",
+        answerer="extractive",
+        retrieval_k=6,
+        candidate_k=30,
+        history_turns=3,
+        chunk_tokens=200,
+        chunk_overlap_tokens=30,
+        chroma_url="",
+    )
     report = Indexer(settings, embeddings=embeddings).sync()
     assert not report.failed, report.failed
     instance = Assistant(settings, embeddings=embeddings)

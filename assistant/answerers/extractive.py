@@ -1,10 +1,12 @@
 """The default answerer: picks source sentences that answer the question, no LLM needed.
 
-Each candidate sentence is scored on meaning (embedding similarity), shared words (weighted
-by rarity), whether it holds the asked type of value (a date for "when"), the question's
-focus ("CEO", "revenue") and its names and years. The answer is one to three of the best
-sentences, verbatim, each followed by its citation marker. When no sentence holds what the
-question asks for, the answer is an honest "I don't know" with related topics.
+Each sentence of the retrieved passages gets a probability that it answers the question,
+from a learned, calibrated model over named features (`features.py`, `model.py`): meaning,
+rarity-weighted word coverage, names, the asked value type, years and figures, and whether
+the question asks for live data or lies outside the corpus. The answer is the best sentence,
+verbatim with its citation marker, plus further sentences that are themselves likely
+answers; a question in parts ("when ..., and by whom?") gets a sentence per part. When no
+sentence is likely enough, the answer is an honest "I don't know" that says why.
 """
 
 from __future__ import annotations
@@ -20,23 +22,54 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answerers.features import (
+    QuestionContext,
+    SentenceContext,
+    asks_live_data,
+    asks_practical_help,
+    sentence_features,
+)
+from assistant.answerers.model import AnswerModel
 from assistant.answers import Answer, Citation
 from assistant.lexical import terms
-from assistant.question import SYNONYMS, VALUE_TYPES, YEAR, QuestionProfile
+from assistant.question import SYNONYMS, QuestionProfile, question_parts
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 
-WEIGHTS = {"meaning": 0.40, "overlap": 0.25, "type": 0.15, "focus": 0.10, "names": 0.10}
-EXTRA_SENTENCE_RATIO = 0.85
-CLOSE_RUNNER_UP = 0.97
-EVIDENCE_POOL = 8
 MAX_SENTENCES = 3
+# Below this cosine a passage is not about the question: no related topics, "off-topic".
+RELATED_MIN_DENSE = 0.3
 
 REFUSAL = {
     "en": "I don't know: the documents I have do not answer that question.",
     "nl": "Dat weet ik niet: de documenten waarover ik beschik, geven daar geen antwoord op.",
+}
+REFUSAL_REASONS = {
+    "live": {
+        "en": "I can't tell: that asks for live or current information, and my documents are "
+        "dated pages, not a live feed.",
+        "nl": "Dat kan ik niet zeggen: u vraagt naar actuele gegevens, en mijn documenten zijn "
+        "gedateerde pagina's, geen live bron.",
+    },
+    "practical": {
+        "en": "I can't help with that: my documents describe the life-sciences ecosystem and "
+        "its history; they hold no contact details, applications or bookings.",
+        "nl": "Daar kan ik niet bij helpen: mijn documenten beschrijven het life-sciences-"
+        "ecosysteem en zijn geschiedenis, zonder contactgegevens, sollicitaties of reservaties.",
+    },
+    "offtopic": {
+        "en": "I don't know: that lies outside what my documents cover, the life sciences in "
+        "Flanders and the history of Flemish biotech.",
+        "nl": "Dat weet ik niet: dat valt buiten waar mijn documenten over gaan, de life "
+        "sciences in Vlaanderen en de geschiedenis van de Vlaamse biotech.",
+    },
+    "nothing": REFUSAL,
+}
+UNANSWERED_PART = {
+    "en": "My documents do not answer this part: “{part}”.",
+    "nl": "Mijn documenten beantwoorden dit deel niet: “{part}”.",
 }
 RELATED = {
     "en": "Related topics I can answer about: ",
@@ -110,18 +143,12 @@ class SentenceVectors:
 
 @dataclass
 class Candidate:
+    """A sentence of a retrieved passage and the model's probability that it answers."""
+
     sentence: str
     hit_index: int
-    score: float
-    meaning: float
-    focus: float
-    names: float
-    type_fit: float
-    years_ok: bool
+    probability: float
     terms: set[str]
-    missing_attribute: bool = False
-    missing_counted: bool = False
-    new_names: int = 0
 
 
 class ExtractiveAnswerer:
@@ -129,173 +156,114 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embeddings, keyword_index, min_evidence: float) -> None:
+    def __init__(self, embeddings, keyword_index, model: AnswerModel) -> None:
         self.vectors = SentenceVectors(embeddings)
         self.keyword_index = keyword_index  # callable returning the current KeywordIndex
-        self.min_evidence = min_evidence
+        self.model = model
 
     def idf(self, term: str) -> float:
-        return self.keyword_index().idf(term)
+        """Inverse document frequency; kind words ("university") weigh little in a name."""
+        weight = self.keyword_index().idf(term)
+        return weight * 0.2 if term in KIND_WORDS else weight
 
-    def _name_weights(self, name: str) -> dict[str, float]:
-        """Each word of a name weighted by rarity: "Luc Van den Brande" is found by "Van den Brande".
-
-        Kind words ("university", "hospital") weigh little: "Ghent University" is not found in
-        a sentence about another university.
-        """
-        return {t: self.idf(t) * (0.2 if t in KIND_WORDS else 1.0) for t in terms(name)}
-
-    @staticmethod
-    def _name_found(weights: dict[str, float], present: set[str]) -> bool:
-        total = sum(weights.values())
-        return bool(total) and sum(w for t, w in weights.items() if t in present) / total >= 0.5
-
-    def candidates(
+    def features(
         self, question: QuestionProfile, hits: list[Hit], query_vector: np.ndarray
-    ) -> list[Candidate]:
-        # Each sentence with the one before it: "that award" in a sentence names its subject
-        # in the sentence before.
-        pool: list[tuple[int, str, str]] = [
+    ) -> tuple[list[SentenceContext], np.ndarray]:
+        """Every sentence of the passages (with the one before it: "that award" names its
+        subject there) and its feature row."""
+        pool = [
             (index, sentence, previous)
             for index, hit in enumerate(hits)
             for sentences in [split_sentences(hit.body)]
             for sentence, previous in zip(sentences, ["", *sentences[:-1]], strict=True)
         ]
         if not pool:
-            return []
+            return [], np.zeros((0, 0), dtype=np.float32)
         similarities = self.vectors.get([s for _, s, _ in pool]) @ query_vector
-        question_terms = set(question.terms)
-        weights = {t: self.idf(t) for t in question_terms}
-        total_weight = sum(weights.values()) or 1.0
-        name_weights = [self._name_weights(n) for n in question.names]
-        result = []
+        context = QuestionContext(
+            profile=question,
+            idf=self.idf,
+            gazetteer=self.keyword_index().gazetteer,
+            max_meaning=float(similarities.max()),
+            top_dense=hits[0].dense,
+        )
+        passage_terms = [set(terms(hit.chunk.text)) for hit in hits]
+        sentences = []
         for (index, sentence, previous), meaning in zip(pool, similarities, strict=True):
             hit = hits[index]
-            sentence_terms = set(terms(sentence)) | role_terms(sentence)
-            previous_terms = set(terms(previous))
             # "Galapagos: from genomics joint venture to ..." is about Galapagos; an overview
             # titled "Immunology biotech: argenx, Galapagos, ..." is not.
             title_terms = set(terms(re.split(r"[:(—–]", hit.title, maxsplit=1)[0]))
-            context_terms = title_terms | set(terms(str(hit.chunk.metadata.get("section", ""))))
-            overlap = sum(
-                w * _credit(SYNONYMS.get(t, {t}), sentence_terms, context_terms, 0.6)
-                for t, w in weights.items()
-            )
-            overlap /= total_weight
-            matched = [
-                _credit(group, sentence_terms, context_terms, 0.5) for group in question.focus
-            ]
-            # A name counts when the sentence says it, or the page (its title) or the
-            # sentence before is about it.
-            names = _share(
-                [
-                    1.0
-                    if self._name_found(weights, sentence_terms)
-                    else 0.7
-                    if self._name_found(weights, title_terms | previous_terms)
-                    else 0.0
-                    for weights in name_weights
-                ]
-            )
-            type_fit = question.type_fit(sentence)
-            # A year of the question must be in the sentence, or in its passage when the
-            # sentence names no other year ("In 2014 ..." does not answer "in 2017").
-            years_ok = all(
-                year in sentence or (year in hit.chunk.text and not YEAR.search(sentence))
-                for year in question.years
-            ) and all(
-                _figure_in(figure, sentence) or _figure_in(figure, hit.chunk.text)
-                for figure in question.figures
-            )
-            score = (
-                WEIGHTS["meaning"] * float(meaning)
-                + WEIGHTS["overlap"] * overlap
-                + WEIGHTS["type"] * type_fit
-                + WEIGHTS["focus"] * _share(matched)
-                + WEIGHTS["names"] * names
-                + 0.03 / (1 + index)
-            )
-            if question.years and not any(year in sentence for year in question.years):
-                score -= 0.1
-            if question.figures and not any(_figure_in(f, sentence) for f in question.figures):
-                score -= 0.1
-            result.append(
-                Candidate(
+            section_terms = set(terms(str(hit.chunk.metadata.get("section", ""))))
+            sentences.append(
+                SentenceContext(
                     sentence=sentence,
+                    previous=previous,
+                    hit=hit,
                     hit_index=index,
-                    score=score,
                     meaning=float(meaning),
-                    focus=_share(matched),
-                    names=names,
-                    type_fit=type_fit,
-                    years_ok=years_ok,
-                    terms=sentence_terms,
-                    new_names=len(question.new_names(sentence)),
-                    # The page's title may name "research", but "how many researchers" wants
-                    # the number next to the word in the sentence itself.
-                    missing_counted=any(not (group & sentence_terms) for group in question.counted),
-                    # One asked attribute said is enough: "the head of Biovia's board" is
-                    # answered by "chairs the Biovia board".
-                    missing_attribute=bool(question.asked)
-                    and not any(
-                        _says(group, sentence_terms | context_terms) for group in question.asked
-                    ),
+                    sentence_terms=set(terms(sentence)) | role_terms(sentence),
+                    context_terms=title_terms | section_terms,
+                    title_terms=title_terms,
+                    passage_terms=passage_terms[index],
                 )
             )
-        result.sort(key=lambda c: c.score, reverse=True)
-        return result
+        rows = np.vstack([sentence_features(context, s) for s in sentences])
+        return sentences, rows
 
-    def evidence(self, question: QuestionProfile, candidate: Candidate) -> float:
-        """How sure we are that this sentence answers the question (0 = not at all).
+    def candidates(
+        self, question: QuestionProfile, hits: list[Hit], query_vector: np.ndarray
+    ) -> list[Candidate]:
+        """The sentences of the passages, most likely answer first."""
+        sentences, rows = self.features(question, hits, query_vector)
+        probabilities = self.model.probabilities(rows)
+        ranked = [
+            Candidate(s.sentence, s.hit_index, float(p), s.sentence_terms)
+            for s, p in zip(sentences, probabilities, strict=True)
+        ]
+        ranked.sort(key=lambda c: c.probability, reverse=True)
+        return ranked
 
-        Similarity alone cannot tell "the founder of UCB" from "the CEO of UCB"; so the
-        sentence must also name the asked attribute ("the CEO of", or a synonym), the
-        question's names and years, and hold a value of the asked type.
-        """
-        if not candidate.years_ok:
-            return 0.0
-        if question.names and candidate.names < 0.5:
-            return 0.0  # the question's names belong in the sentence or its page's title
-        if candidate.missing_attribute or candidate.missing_counted:
-            return 0.0  # the asked attribute ("CEO", "revenue", "ISBN") is not in the sentence
-        if candidate.type_fit == 0.0 and (
-            any(t in VALUE_TYPES for t in question.qtypes) or candidate.meaning < 0.5
-        ):
-            return 0.0  # a "when" needs a date, a "how many" a number
-        if candidate.new_names == 0 and question.qtypes[0] in ("who", "where"):
-            return 0.0  # a "who"/"where" needs a name the question did not already give
-        if candidate.focus < 0.3 and candidate.meaning < 0.6:
-            return 0.0  # hardly any of the question's own words: likely another subject
-        if candidate.focus == 0.0 and len(question.focus) >= 2:
-            return 0.0  # none of several asked-about words: a neighbouring fact, not this one
-        return candidate.score
-
-    @staticmethod
-    def _answers_part(question: QuestionProfile, candidate: Candidate) -> bool:
-        """Can this sentence answer the other part of a two-part question? The asked
-        attribute belongs to one part ("how many patents ... and when did he retire"), so
-        only the names and years must match."""
-        return candidate.years_ok and (not question.names or candidate.names >= 0.5)
+    def confidence(self, prepared) -> float:
+        """The probability of the likeliest answer sentence for a prepared question."""
+        candidates = self.candidates(prepared.profile, prepared.hits, prepared.answer_vector)
+        return candidates[0].probability if candidates else 0.0
 
     # --- answering ---
 
     def answer(
         self, question: QuestionProfile, hits: list[Hit], query_vector: np.ndarray
     ) -> Answer:
-        candidates = self.candidates(question, hits, query_vector)
-        if not candidates:
-            return self.refusal(question, hits, 0.0)
-        scored = sorted(
-            ((self.evidence(question, c), c) for c in candidates[:EVIDENCE_POOL]),
-            key=lambda p: p[0],
-            reverse=True,
+        parts = question_parts(question)
+        if len(parts) == 1:
+            candidates = self.candidates(question, hits, query_vector)
+            if not candidates or candidates[0].probability < self.model.answer_threshold:
+                return self.refusal(question, hits, candidates[0].probability if candidates else 0)
+            limit = MAX_SENTENCES if len(question.qtypes) > 1 else 2
+            return self.compose(
+                question, self._select(candidates, limit), hits, candidates[0].probability
+            )
+        chosen: list[Candidate] = []
+        unanswered: list[str] = []
+        best = 0.0
+        for part in parts:
+            candidates = self.candidates(part, hits, query_vector)
+            lead = candidates[0] if candidates else None
+            if lead is None or lead.probability < self.model.answer_threshold:
+                unanswered.append(part.text)
+                continue
+            best = max(best, lead.probability)
+            if not any(c.sentence == lead.sentence for c in chosen):
+                chosen.append(lead)
+        if not chosen:
+            return self.refusal(question, hits, best)
+        answer = self.compose(question, chosen, hits, best)
+        # Said beside the answer, not in it: the answer text holds only cited sentences.
+        language = question.language if question.language in UNANSWERED_PART else "en"
+        answer.notice = " ".join(
+            UNANSWERED_PART[language].format(part=part.strip(" ?")) for part in unanswered
         )
-        evidence, lead = scored[0]
-        if evidence < self.min_evidence:
-            return self.refusal(question, hits, evidence)
-        candidates = [lead] + [c for c in candidates if c is not lead]
-        chosen = self._select(question, candidates)
-        return self.compose(question, chosen, hits, evidence)
+        return answer
 
     def stream(
         self,
@@ -311,38 +279,14 @@ class ExtractiveAnswerer:
             yield piece if number == 0 else " " + piece
         yield answer
 
-    def _select(self, question: QuestionProfile, candidates: list[Candidate]) -> list[Candidate]:
-        """The lead sentence, then sentences for asked types it lacks, then close runners-up."""
-        best = candidates[0]
-        chosen = [best]
-        limit = MAX_SENTENCES if len(question.qtypes) > 1 or " and " in question.text else 2
-        for qtype in question.qtypes:
-            if any(question.holds(qtype, c.sentence) for c in chosen):
-                continue
-            for candidate in candidates[1:]:
-                if candidate.score < 0.7 * best.score or not self._answers_part(
-                    question, candidate
-                ):
-                    continue
-                if question.holds(qtype, candidate.sentence) and candidate not in chosen:
-                    chosen.append(candidate)
-                    break
+    def _select(self, candidates: list[Candidate], limit: int) -> list[Candidate]:
+        """The lead sentence, then further likely answers that say something new."""
+        chosen = [candidates[0]]
         for candidate in candidates[1:]:
-            if candidate in chosen:
-                continue
-            if len(chosen) >= limit:
+            if len(chosen) >= limit or candidate.probability < self.model.extra_threshold:
                 break
-            if (
-                candidate.score < EXTRA_SENTENCE_RATIO * best.score
-                or self.evidence(question, candidate) == 0.0
-            ):
-                continue
             if any(_overlap(candidate.terms, c.terms) > 0.6 for c in chosen):
                 continue
-            said = set().union(*(c.terms for c in chosen))
-            adds = any(group & candidate.terms and not group & said for group in question.focus)
-            if not adds and candidate.score < CLOSE_RUNNER_UP * best.score:
-                continue  # a second sentence must add something the question asked about
             chosen.append(candidate)
         return chosen
 
@@ -366,10 +310,12 @@ class ExtractiveAnswerer:
         )
 
     def refusal(self, question: QuestionProfile, hits: list[Hit], evidence: float) -> Answer:
+        """ "I don't know", saying why, with related topics."""
         language = question.language if question.language in REFUSAL else "en"
-        topics = list(dict.fromkeys(h.title for h in hits if h.dense >= 0.3))[:3]
-        text = REFUSAL[language]
-        if topics:
+        topics = related_topics(question, hits)
+        reason = refusal_reason(question.text, bool(topics))
+        text = REFUSAL_REASONS[reason][language]
+        if topics and reason != "offtopic":
             text += " " + RELATED[language] + "; ".join(topics) + "."
         return Answer(
             text=text,
@@ -378,9 +324,32 @@ class ExtractiveAnswerer:
             backend=self.name,
             language=language,
             contexts=[citation_for(hit, i + 1) for i, hit in enumerate(hits)],
-            related_topics=topics,
+            related_topics=topics if reason != "offtopic" else [],
             evidence=evidence,
         )
+
+
+def related_topics(question: QuestionProfile, hits: list[Hit]) -> list[str]:
+    """Titles of passages close to the question that share one of its own words: a follow-up
+    searched with an earlier turn, but its related topics come from what is asked now."""
+    own = question.focus
+    return list(
+        dict.fromkeys(
+            h.title
+            for h in hits
+            if h.dense >= RELATED_MIN_DENSE
+            and (not own or any(group & set(terms(h.chunk.text)) for group in own))
+        )
+    )[:3]
+
+
+def refusal_reason(question: str, on_topic: bool) -> str:
+    """Why a question is refused: live data, a practical request, off-topic, or no answer."""
+    if asks_live_data(question):
+        return "live"
+    if asks_practical_help(question):
+        return "practical"
+    return "nothing" if on_topic else "offtopic"
 
 
 def citation_for(hit: Hit, number: int) -> Citation:
@@ -400,14 +369,6 @@ def citation_for(hit: Hit, number: int) -> Citation:
     )
 
 
-def _figure_in(figure: str, text: str) -> bool:
-    """ "75%" is also written "75 %" or "75 percent"."""
-    number = re.sub(r"\s?%$", "", figure)
-    if number == figure:
-        return figure.lower() in text.lower()
-    return bool(re.search(rf"(?<![\d.,]){re.escape(number)}\s?(?:%|percent|procent)", text))
-
-
 KIND_WORDS = frozenset(
     terms(
         "university universities universiteit hospital hospitals ziekenhuis institute instituut "
@@ -424,34 +385,6 @@ LED_BY = re.compile(
 def role_terms(sentence: str) -> set[str]:
     """ "X is led by Y" states who heads X, as "Y is the CEO of X" does."""
     return set(SYNONYMS["ceo"]) if LED_BY.search(sentence) else set()
-
-
-def _says(group: frozenset[str], present: set[str]) -> bool:
-    """The group's word, a derived form ("failed" says "failure": stems fail/failur) or the
-    head of a compound ("genoomanalyse" says "analyse")."""
-    return bool(group & present) or any(
-        (
-            min(len(w), len(p)) >= 4
-            and 0 < abs(len(w) - len(p)) <= 2
-            and (w.startswith(p) or p.startswith(w))
-        )
-        or (len(w) >= 5 and len(p) > len(w) + 2 and p.endswith(w))
-        for w in group
-        for p in present
-    )
-
-
-def _credit(
-    wanted: set[str] | frozenset[str], sentence: set[str], context: set[str], partial: float
-) -> float:
-    """1 when the sentence says it, `partial` when only its title or section does."""
-    if wanted & sentence:
-        return 1.0
-    return partial if wanted & context else 0.0
-
-
-def _share(values: list[float]) -> float:
-    return sum(values) / len(values) if values else 1.0
 
 
 def _overlap(left: set[str], right: set[str]) -> float:

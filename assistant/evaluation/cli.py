@@ -32,6 +32,9 @@ class _Backend:
 
 def evaluate(
     dataset: Annotated[Path, typer.Option(help="JSONL question set.")] = DEFAULT_DATASET,
+    split: Annotated[
+        str | None, typer.Option(help="Only this split of the set: train, dev or test.")
+    ] = None,
     backend: Annotated[
         str | None, typer.Option(help="Answerer backend (default: settings).")
     ] = None,
@@ -52,7 +55,7 @@ def evaluate(
     from assistant.service import Assistant
 
     settings = get_settings()
-    items = load_dataset(dataset)
+    items = load_dataset(dataset, split)
     assistant = Assistant(settings)
     name = backend or settings.answerer
     scores = run_items(
@@ -96,5 +99,30 @@ def print_summary(document: dict, baseline: dict | None) -> None:
         )
 
 
+def train_answerer(
+    out: Annotated[
+        Path | None, typer.Option(help="Write the model here (default: the shipped model file).")
+    ] = None,
+) -> None:
+    """Rebuild the extractive answerer's model from the question sets (train + dev splits)."""
+    from assistant.answerers.training import train
+    from assistant.service import Assistant
+
+    assistant = Assistant(get_settings(), warm=False)
+    model = train(assistant, out)
+    table = Table("feature", "weight")
+    for name, weight in sorted(
+        zip(model.features, model.coef, strict=True), key=lambda p: -abs(p[1])
+    ):
+        table.add_row(name, f"{weight:+.3f}")
+    console.print(table)
+    console.print(
+        f"answer threshold {model.answer_threshold} · extra-sentence threshold "
+        f"{model.extra_threshold} · {model.report}",
+        markup=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval")(evaluate)
+    app.command("train-answerer")(train_answerer)
