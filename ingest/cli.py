@@ -143,7 +143,10 @@ def corpus_check(
     ] = None,
 ) -> None:
     """Validate every corpus page: front matter, ids, sizes, headings, duplicate paragraphs."""
-    problems, pages = check_corpus(folder or get_settings().corpus_dir)
+    settings = get_settings()
+    problems, pages = check_corpus(
+        folder or settings.corpus_dir, upload_max_bytes=int(settings.max_file_mb * 1e6)
+    )
     for problem in problems:
         console.print(problem)
     console.print(f"{pages} pages checked, {len(problems)} problems")

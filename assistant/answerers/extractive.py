@@ -25,6 +25,7 @@ from assistant.lexical import terms
 from assistant.question import SYNONYMS, VALUE_TYPES, YEAR, QuestionProfile
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
+from ingest.injection import flagged_in
 
 logger = logging.getLogger(__name__)
 
@@ -155,11 +156,13 @@ class ExtractiveAnswerer:
     ) -> list[Candidate]:
         # Each sentence with the one before it: "that award" in a sentence names its subject
         # in the sentence before.
+        # Sentences flagged at ingest as addressing the assistant are never quoted.
         pool: list[tuple[int, str, str]] = [
             (index, sentence, previous)
             for index, hit in enumerate(hits)
-            for sentences in [split_sentences(hit.body)]
+            for sentences, flagged in [(split_sentences(hit.body), flagged_in(hit.chunk.metadata))]
             for sentence, previous in zip(sentences, ["", *sentences[:-1]], strict=True)
+            if sentence not in flagged
         ]
         if not pool:
             return []
