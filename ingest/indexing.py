@@ -113,15 +113,15 @@ class Indexer:
 
     @property
     def writer(self) -> Chroma:
-        """LangChain's Chroma over the store's current client (the store may reopen it), with
-        an embedder that counts what it embeds."""
-        if self._writer is None or self._writer[0] is not self.store.client:
+        """LangChain's Chroma over the store's current collection (the store may reopen it or
+        follow a rebuilt one), with an embedder that counts what it embeds."""
+        if self._writer is None or self._writer[0] is not self.store.collection:
             chroma = Chroma(
                 collection_name=self.settings.collection,
                 embedding_function=self.counting,
                 client=self.store.client,
             )
-            self._writer = (self.store.client, chroma)
+            self._writer = (self.store.collection, chroma)
         return self._writer[1]
 
     # --- locking ---
@@ -150,6 +150,7 @@ class Indexer:
         started = time.perf_counter()
         report = SyncReport()
         with self._locked():
+            self.store.ensure_collection()
             # A lost or corrupt record database leaves a full index and an empty ledger: keep
             # the stored chunks answering while everything is re-indexed, then sweep.
             self._drop_if_embedding_changed()
@@ -232,6 +233,7 @@ class Indexer:
                     f"{name}: id '{document.doc_id}' belongs to {clash.path}; rename the upload"
                 )
             _atomic_copy(source, target)
+            self.store.ensure_collection()
             embedded, deleted = self._index_one(document)
             (report.updated if clash else report.added).append(document.doc_id)
             report.chunks_embedded, report.chunks_deleted = embedded, deleted
@@ -255,6 +257,11 @@ class Indexer:
             self.store.bump_version()
         report.seconds = time.perf_counter() - started
         return report
+
+    def is_shipped(self, doc_id: str) -> bool:
+        """A page of the corpus itself (not a staff upload): removing it needs confirmation."""
+        known = self.records.documents().get(doc_id)
+        return known is not None and not _is_inside(Path(known.path), self.settings.uploads_dir)
 
     def documents(self) -> list[DocumentRecord]:
         return list(self.records.documents().values())
