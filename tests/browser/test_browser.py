@@ -254,9 +254,13 @@ def test_staff_adds_and_removes_a_document(visit, tmp_path):
     log_in(visit, "not the password")
     page.locator("#fa-login-message").get_by_text("Wrong password").wait_for()
     assert not page.locator("#fa-admin-panel").is_visible()
+    page.wait_for_timeout(1100)  # the back-off after one failure
     log_in(visit)
     page.locator("#fa-admin-panel").wait_for(state="visible")
     assert PASSWORD not in page.content()
+    cookie = next(c for c in page.context.cookies() if c["name"] == "fa_staff")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie").find("fa_staff") == -1
 
     document = tmp_path / "zwalmbio.md"
     document.write_text(ZWALMBIO, encoding="utf-8")
@@ -276,6 +280,22 @@ def test_staff_adds_and_removes_a_document(visit, tmp_path):
     assert "Zwalmbio" not in " ".join(again.locator(".fa-sources").all_inner_texts())
     assert "Ria Verbeke" not in again.inner_text()
     visit.shot("06-removed")
+
+
+def test_staff_session_survives_a_reload_and_ends_with_logout(visit):
+    page = visit.page
+    log_in(visit)
+    page.locator("#fa-admin-panel").wait_for(state="visible")
+    page.reload()
+    open_tab(visit, "Staff")
+    page.locator("#fa-admin-panel").wait_for(state="visible")
+    page.locator("#fa-logout").click()
+    page.locator("#fa-login-message").get_by_text("Logged out").wait_for()
+    assert not page.locator("#fa-admin-panel").is_visible()
+    page.reload()
+    open_tab(visit, "Staff")
+    page.locator("#fa-login").wait_for(state="visible")
+    assert not page.locator("#fa-admin-panel").is_visible()
 
 
 def test_hostile_question_and_document_render_as_text(visit, tmp_path):
