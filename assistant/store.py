@@ -8,13 +8,18 @@ can tell that the index moved on.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlparse
 
@@ -26,6 +31,8 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import InternalError, NotFoundError
 from filelock import FileLock
+
+from assistant.write_failures import unwritable
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -70,16 +77,35 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
                 f"Chroma server at {settings.chroma_url} unreachable: {error}"
             ) from None
     try:
-        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        path = settings.chroma_dir
+        if _read_only_index(path):
+            path = _private_copy(path)
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except (OSError, InternalError) as error:  # InternalError: Chroma's SQLite cannot open
         raise _unusable_directory(settings, error) from error
 
 
+def _read_only_index(path: Path) -> bool:
+    """A built index on a read-only volume (a prebuilt index in a container)."""
+    return (path / "chroma.sqlite3").exists() and not os.access(path, os.W_OK)
+
+
+def _private_copy(path: Path) -> Path:
+    """Chroma opens its SQLite file for writing even to read it: serve a private copy in the
+    temp dir, so a read-only data dir is never written."""
+    copy = Path(tempfile.mkdtemp(prefix="fa-index-")) / "chroma"
+    shutil.copytree(path, copy)
+    atexit.register(shutil.rmtree, copy.parent, True)
+    logger.warning("The index directory %s is read-only: serving a copy in %s", path, copy)
+    return copy
+
+
 def _unusable_directory(settings: Settings, error: Exception) -> StoreUnavailable:
+    clear = unwritable(error, settings.data_dir)
+    hint = str(clear) if clear else "check that FA_DATA_DIR points at a writable directory"
     return StoreUnavailable(
-        f"Cannot open the index directory {settings.chroma_dir} ({error}); "
-        "check that FA_DATA_DIR points at a writable directory"
+        f"Cannot open the index directory {settings.chroma_dir} ({error}); {hint}"
     )
 
 
@@ -237,6 +263,11 @@ class IndexStore:
 
     def all_ids(self) -> set[str]:
         result = self._on_collection(lambda c: c.get(include=[]))
+        return set(result["ids"])
+
+    def ids_of(self, doc_id: str) -> set[str]:
+        """Ids of every stored chunk of one document, recorded or not."""
+        result = self._on_collection(lambda c: c.get(where={"doc_id": doc_id}, include=[]))
         return set(result["ids"])
 
     def delete(self, ids: list[str]) -> None:

@@ -16,6 +16,7 @@ import gradio as gr
 
 from assistant.service import Assistant
 from assistant.store import StoreUnavailable
+from assistant.write_failures import DataDirUnwritable
 from ingest.indexing import Indexer, IngestBusy, SyncReport, UploadError
 from ingest.injection import flagged_in
 from ui.guard import cookie_of
@@ -162,7 +163,7 @@ def build_admin(
                     original_name=name,
                     replace=bool(replace),
                 )
-            except (UploadError, IngestBusy) as error:
+            except (UploadError, IngestBusy, DataDirUnwritable) as error:
                 audit.warning(
                     "Staff upload of %s from %s failed: %s", name, client_of(request), error
                 )
@@ -192,7 +193,7 @@ def build_admin(
             report = indexer.remove(doc_id)
         except KeyError:
             return (f"No document with id {escape_text(doc_id)}.", False, *changed())
-        except IngestBusy as error:
+        except (IngestBusy, DataDirUnwritable) as error:
             return (escape_text(str(error)), False, *changed())
         audit.info("Staff removed %s from %s", doc_id, client_of(request))
         return (
@@ -205,7 +206,7 @@ def build_admin(
         require_staff(sessions, request, "sync")
         try:
             report = indexer.sync()
-        except IngestBusy as error:
+        except (IngestBusy, DataDirUnwritable) as error:
             return (escape_text(str(error)), *changed())
         audit.info("Staff ran a full sync from %s: %s", client_of(request), report_line(report))
         failed = "".join(
