@@ -29,6 +29,11 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder of corpus documents.")
     data_dir: Path = Field(Path(".data"), description="Index, record manager and app state.")
+    feedback_dir: Path | None = Field(
+        None,
+        description="Where visitors' votes are stored; empty = the data dir. A read-only data "
+        "dir without it serves with feedback disabled.",
+    )
     embedding_model: str = Field(
         "", description="sentence-transformers name or path; empty = the packaged MiniLM."
     )

@@ -101,7 +101,9 @@ def build_chat(assistant: Assistant, feedback: FeedbackStore) -> None:
         if turn is None or turn.answer is None or vote.liked not in (True, False):
             return
         rating = "up" if vote.liked else "down"
-        feedback.record(turn.question, turn.answer, rating, turn.history)
+        if feedback.record(turn.question, turn.answer, rating, turn.history) is None:
+            gr.Info("Feedback is switched off on this server; thanks all the same.")
+            return
         gr.Info("Thanks for the feedback.")
 
     def start_over() -> tuple[list, str, list[Turn]]:
