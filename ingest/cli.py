@@ -208,7 +208,9 @@ def corpus_coverage(
 
 def register(app: typer.Typer) -> None:
     """Mount the staff commands on the main CLI."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app.command()(ingest)
     app.command()(add)
     app.command()(remove)

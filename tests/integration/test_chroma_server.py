@@ -21,6 +21,7 @@ from assistant.service import Assistant
 from assistant.store import IndexStore, StoreUnavailable
 from ingest.indexing import Indexer
 from tests.conftest import free_port, make_settings
+from ui.app import status_html
 
 pytestmark = pytest.mark.slow
 
@@ -131,6 +132,10 @@ def test_server_down_is_a_clear_error_then_recovers(server_settings, embeddings,
     assistant.retriever.refresh()  # also make the keyword index ask the store
     with pytest.raises(StoreUnavailable, match="not answering"):
         assistant.answer(QUESTION)
+    footer = status_html(
+        assistant, Indexer(server_settings, embeddings=embeddings, store=assistant.store)
+    )
+    assert "index unavailable" in footer and "6 documents" in footer
     with pytest.raises(StoreUnavailable, match=chroma_server.url):
         assistant.store.version()
 

@@ -140,8 +140,9 @@ def log_in(server: Server, password: str = PASSWORD) -> httpx.Response:
         ("refresh", []),
     ],
 )
-def test_staff_handlers_refuse_sessions_that_did_not_log_in(server, api_name, data, caplog):
+def test_staff_handlers_refuse_sessions_that_did_not_log_in(server, api_name, data, caplog, capfd):
     caplog.set_level(logging.INFO)
+    capfd.readouterr()
     before = {r.doc_id for r in server.indexer.documents()}
     message, raw = call_event(server, api_name, data)
     assert message["success"] is False
@@ -150,6 +151,7 @@ def test_staff_handlers_refuse_sessions_that_did_not_log_in(server, api_name, da
     assert {r.doc_id for r in server.indexer.documents()} == before
     refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(refusals) == 1 and "not logged in" in refusals[0], refusals
+    assert "Traceback" not in capfd.readouterr().err  # one line, not 25
 
 
 def test_the_login_cookie_is_the_credential_not_the_session_hash(server):
@@ -248,3 +250,16 @@ def test_file_routes_refuse_files_outside_gradio(server, path):
     response = httpx.get(url, timeout=10)
     assert response.status_code in (403, 404), response.status_code
     assert not re.search(r"root:.*:0:0:|SQLite format|Nanobody", response.text)
+
+
+def test_a_public_replica_with_staff_ui_off_serves_no_staff_page(tmp_path, model_cache, embeddings):
+    with running_app(
+        tmp_path, model_cache, embeddings, admin_password=PASSWORD, staff_ui="off"
+    ) as (url, _, _):
+        config = httpx.get(f"{url}/config", timeout=10).json()
+        assert "fa-tab-staff" not in json.dumps(config)
+        assert not any(d.get("api_name") == "login" for d in config["dependencies"])
+        login = httpx.post(f"{url}/staff/login", data={"password": PASSWORD}, timeout=10)
+        assert login.status_code != 200 and "set-cookie" not in login.headers
+        files = {"files": ("note.md", b"# hello\n\nsome text", "text/markdown")}
+        assert httpx.post(f"{url}/gradio_api/upload", files=files, timeout=10).status_code == 403
