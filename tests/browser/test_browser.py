@@ -249,7 +249,7 @@ def test_timeline_shows_milestones_linking_to_pages(visit):
     visit.shot("04-timeline")
 
 
-def test_staff_adds_and_removes_a_document(visit, tmp_path):
+def test_staff_adds_and_removes_a_document(visit, server, tmp_path):
     page = visit.page
     log_in(visit, "not the password")
     page.locator("#fa-login-message").get_by_text("Wrong password").wait_for()
@@ -261,6 +261,13 @@ def test_staff_adds_and_removes_a_document(visit, tmp_path):
     cookie = next(c for c in page.context.cookies() if c["name"] == "fa_staff")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert page.evaluate("document.cookie").find("fa_staff") == -1
+
+    # A shipped page is not removed without the confirmation tick.
+    page.locator("#fa-remove-id input").click()
+    page.get_by_role("option", name="argenx", exact=True).click()
+    page.locator("#fa-remove").click()
+    page.locator("#fa-admin-message").get_by_text("shipped corpus").wait_for()
+    assert (server.settings.corpus_dir / "history" / "argenx.md").exists()
 
     document = tmp_path / "zwalmbio.md"
     document.write_text(ZWALMBIO, encoding="utf-8")

@@ -7,6 +7,7 @@ from assistant.service import Assistant
 from ingest.corpus_check import check_corpus
 from ingest.indexing import Indexer
 from ingest.injection import flagged_in
+from ui.admin import flagged_markdown
 
 ATTACK = """---
 id: ablynx-note
@@ -48,6 +49,9 @@ def test_injected_sentences_are_flagged_and_never_quoted(settings, embeddings):
         assert "HACKED" not in answer.text, answer.text
         assert "ablynx-note" not in {c.doc_id for c in answer.citations}
     assert "Sanofi" in assistant.answer("Who acquired Ablynx?").text
+
+    staff_list = flagged_markdown(assistant)  # the staff page's list
+    assert len(staff_list.splitlines()) == 3 and "Ignore previous instructions" in staff_list
 
     problems, _ = check_corpus(settings.corpus_dir)
     listed = [p for p in problems if "ablynx-note.md" in p and "addresses the assistant" in p]
