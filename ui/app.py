@@ -117,8 +117,7 @@ def launch(
         RequestGuard,
         max_body_bytes=settings.max_request_kb * 1024,
         max_upload_bytes=int(settings.max_file_mb * 1e6) + 64 * 1024,  # + multipart framing
-        sessions=staff.sessions if staff else None,
-        gate=staff.gate if staff else None,
+        staff=staff,
     )
     demo.queue(default_concurrency_limit=settings.max_concurrency)
     demo.launch(

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ui.staff_auth import COOKIE, LoginGate, StaffSessions, audit
+from ui.staff_auth import COOKIE, StaffAccess, audit
 
 UPLOAD_SUFFIX = "/gradio_api/upload"
 LOGIN_SUFFIX = "/staff/login"
@@ -52,14 +52,12 @@ class RequestGuard:
         *,
         max_body_bytes: int,
         max_upload_bytes: int,
-        sessions: StaffSessions | None,
-        gate: LoginGate | None,
+        staff: StaffAccess | None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
-        self.sessions = sessions
-        self.gate = gate
+        self.staff = staff
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -67,18 +65,18 @@ class RequestGuard:
             return
         path = scope["path"].rstrip("/")
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        staff = self.sessions is not None and self.gate is not None
-        if staff and path.endswith(LOGIN_SUFFIX):
-            await self._login(scope, receive, send, headers)
+        staff = self.staff
+        if staff is not None and path.endswith(LOGIN_SUFFIX):
+            await self._login(staff, scope, receive, send, headers)
             return
-        if staff and path.endswith(LOGOUT_SUFFIX):
-            self.sessions.end(cookie_of(headers))  # type: ignore[union-attr]
+        if staff is not None and path.endswith(LOGOUT_SUFFIX):
+            staff.sessions.end(cookie_of(headers))
             audit.info("Staff logout from %s", client_address(scope))
             await _respond(send, 200, {"ok": True, "message": "Logged out."}, clear_cookie=True)
             return
         limit = self.max_body_bytes
         if path.endswith(UPLOAD_SUFFIX):
-            if not (staff and self.sessions.check(cookie_of(headers))):  # type: ignore[union-attr]
+            if staff is None or not staff.sessions.check(cookie_of(headers)):
                 audit.warning(
                     "Upload refused from %s: not logged in as staff", client_address(scope)
                 )
@@ -92,20 +90,22 @@ class RequestGuard:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    async def _login(self, scope: Scope, receive: Receive, send: Send, headers: dict) -> None:
+    async def _login(
+        self, staff: StaffAccess, scope: Scope, receive: Receive, send: Send, headers: dict
+    ) -> None:
         try:
             body = await _read_body(receive, headers, LOGIN_BODY_BYTES)
         except TooLarge:
             await _respond(send, 413, {"ok": False, "message": "Request too large."})
             return
         attempt = (parse_qs(body.decode("utf-8", "replace")).get("password") or [""])[0]
-        verdict = self.gate.check(attempt, client_address(scope))  # type: ignore[union-attr]
+        verdict = staff.gate.check(attempt, client_address(scope))
         if not verdict.ok:
-            status = 429 if verdict.message != "Wrong password." else 401
+            status = 401 if verdict.checked else 429
             extra = [(b"retry-after", str(int(verdict.retry_after_s + 0.999)).encode())]
             await _respond(send, status, {"ok": False, "message": verdict.message}, extra)
             return
-        cookie = self.sessions.start()  # type: ignore[union-attr]
+        cookie = staff.sessions.start()
         secure = scope.get("scheme") == "https" or headers.get("x-forwarded-proto") == "https"
         value = f"{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Strict" + (
             "; Secure" if secure else ""

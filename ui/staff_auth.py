@@ -29,6 +29,7 @@ audit = logging.getLogger("flanders.audit")
 audit.setLevel(logging.INFO)  # staff actions are the audit trail: shown at any root level
 
 COOKIE = "fa_staff"
+MAX_TRACKED_ADDRESSES = 10_000
 
 
 class StaffSessions:
@@ -75,9 +76,11 @@ class StaffSessions:
 
 @dataclass
 class Verdict:
-    """What a login attempt got: in or not, a message for the person, seconds to wait."""
+    """What a login attempt got: in or not, whether the password was even compared, a
+    message for the person, seconds to wait."""
 
     ok: bool
+    checked: bool
     message: str
     retry_after_s: float = 0.0
 
@@ -122,6 +125,8 @@ class LoginGate:
         """Judge one attempt from `client`; the password text is never logged."""
         now = self._clock()
         with self._lock:
+            if len(self._addresses) > MAX_TRACKED_ADDRESSES:
+                self._forget_quiet(now)
             state = self._addresses.setdefault(client, _Address())
             while state.failures and now - state.failures[0] > self.window_s:
                 state.failures.popleft()
@@ -140,7 +145,7 @@ class LoginGate:
             if ok:
                 self._addresses.pop(client, None)
                 audit.info("Staff login from %s", client)
-                return Verdict(True, "Logged in.")
+                return Verdict(True, True, "Logged in.")
             state.failures.append(now)
             failures = len(state.failures)
             if failures >= self.max_failures:
@@ -153,9 +158,17 @@ class LoginGate:
                 )
             else:
                 audit.warning("Staff login refused from %s (failure %d)", client, failures)
-        return Verdict(
-            False, "Wrong password.", min(self.step_s * 2 ** (failures - 1), self.max_delay_s)
-        )
+        wait = min(self.step_s * 2 ** (failures - 1), self.max_delay_s)
+        return Verdict(False, True, "Wrong password.", wait)
+
+    def _forget_quiet(self, now: float) -> None:
+        """Drop addresses with no failure in the window and no lock: bounded memory under
+        guesses from very many addresses."""
+        for client, state in list(self._addresses.items()):
+            if state.locked_until <= now and (
+                not state.failures or now - state.failures[-1] > self.window_s
+            ):
+                del self._addresses[client]
 
     @staticmethod
     def _refused(wait_s: float, why: str) -> Verdict:
@@ -166,7 +179,7 @@ class LoginGate:
             "slow down": f"Wait {wait_s:.0f} s before trying again.",
             "busy": f"Too many login attempts right now; try again in {wait_s:.0f} s.",
         }
-        return Verdict(False, messages[why], wait_s)
+        return Verdict(False, False, messages[why], wait_s)
 
 
 @dataclass
