@@ -29,6 +29,11 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder of corpus documents.")
     data_dir: Path = Field(Path(".data"), description="Index, record manager and app state.")
+    feedback_dir: Path | None = Field(
+        None,
+        description="Where visitors' votes are stored; empty = the data dir. A read-only data "
+        "dir without it serves with feedback disabled.",
+    )
     embedding_model: str = Field(
         "", description="sentence-transformers name or path; empty = the packaged MiniLM."
     )
@@ -64,6 +69,29 @@ class Settings(BaseSettings):
         description="Visitor sessions whose chat state is kept in memory (oldest dropped).",
     )
     admin_password: SecretStr | None = Field(None, description="Enables the admin page when set.")
+    staff_ui: Literal["on", "off"] = Field(
+        "on",
+        description="off: serve no staff page and no login route even with a password (public "
+        "replicas); staff use an instance on a private address.",
+    )
+    admin_session_minutes: float = Field(
+        30.0, gt=0, description="A staff login expires after this many minutes unused."
+    )
+    login_max_failures: int = Field(
+        10, ge=1, description="Wrong staff passwords from one address before it is locked out."
+    )
+    login_window_minutes: float = Field(
+        15.0, gt=0, description="Window counting those failures, and the lockout's length."
+    )
+    login_global_per_minute: int = Field(
+        30, ge=1, description="Guesses checked per minute, all addresses with failures together."
+    )
+    max_request_kb: int = Field(
+        1024,
+        ge=16,
+        description="Largest request body (question plus the chat so far) accepted; larger "
+        "ones are refused before they reach any state. Staff uploads use FA_MAX_FILE_MB.",
+    )
     max_concurrency: int = Field(
         4, ge=1, description="Gradio queue workers answering at once (about 2 per core)."
     )

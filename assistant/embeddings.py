@@ -143,8 +143,15 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     with FileLock(str(target) + ".lock"):
         if not target.exists():
             partial = target.with_suffix(".partial")
-            write(partial)
-            os.replace(partial, target)
+            try:
+                write(partial)
+                os.replace(partial, target)
+            finally:
+                # A failed export (a full disk) leaves no tens of MB behind.
+                if partial.is_dir():
+                    shutil.rmtree(partial, ignore_errors=True)
+                else:
+                    partial.unlink(missing_ok=True)
     return target
 
 

@@ -8,6 +8,8 @@ and the backend, so `export_jsonl` can write lines in the format of tests/eval/q
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -18,6 +20,9 @@ from typing import Literal
 
 from assistant.answers import Answer
 from assistant.config import Settings
+from assistant.write_failures import unwritable
+
+logger = logging.getLogger(__name__)
 
 Rating = Literal["up", "down"]
 
@@ -70,11 +75,23 @@ class FeedbackRow:
 
 
 class FeedbackStore:
-    """SQLite file in the data dir; one short connection per call, so threads never share one."""
+    """SQLite file in FA_FEEDBACK_DIR or the data dir; one short connection per call, so
+    threads never share one. On a read-only volume it is disabled, never a reason not to serve."""
 
     def __init__(self, settings: Settings) -> None:
-        self.path: Path = settings.data_dir / "feedback.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path: Path = (settings.feedback_dir or settings.data_dir) / "feedback.sqlite"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            if unwritable(error, self.path.parent) is None:
+                raise
+        self.enabled = os.access(self.path.parent, os.W_OK)
+        if not self.enabled:
+            logger.warning(
+                "Feedback disabled: %s is read-only; set FA_FEEDBACK_DIR to keep votes",
+                self.path.parent,
+            )
+            return
         with self._connect() as db:
             db.execute(SCHEMA)
 
@@ -89,8 +106,10 @@ class FeedbackStore:
         answer: Answer,
         rating: Rating,
         history: Sequence[str] = (),
-    ) -> int:
-        """Store one vote; returns its id."""
+    ) -> int | None:
+        """Store one vote; returns its id (None when feedback is disabled)."""
+        if not self.enabled:
+            return None
         citations = [
             {
                 "number": c.number,
@@ -119,6 +138,8 @@ class FeedbackStore:
             return int(cursor.lastrowid or 0)
 
     def rows(self) -> list[FeedbackRow]:
+        if not self.enabled:
+            return []
         with self._connect() as db:
             records = db.execute(
                 "SELECT id, created_at, rating, question, history, answer, refused, citations,"

@@ -104,6 +104,8 @@ class Assistant:
             )
         except StoreUnavailable as error:
             logger.warning("Sentence warm-up skipped: %s", error)
+        except OSError as error:  # a read-only data dir: vectors stay in memory only
+            logger.warning("Sentence cache not saved: %s", error)
         finally:
             self.warmed.set()
 

@@ -14,7 +14,9 @@ from langchain_core.documents import Document
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from assistant.embeddings import MAX_TOKENS, count_tokens
+from assistant.sentences import split_sentences
 from ingest.documents import SourceDocument
+from ingest.injection import FLAGGED_KEY, SEPARATOR, flagged_sentences
 
 HEADINGS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 PREFIX_SEPARATOR = " — "
@@ -71,20 +73,20 @@ def chunk_document(document: SourceDocument, tokenizer, config: ChunkingConfig) 
             piece = re.sub(r"[ \t]+", " ", piece).strip()
             if not piece:
                 continue
-            chunks.append(
-                Document(
-                    page_content=f"{prefix}\n{piece}",
-                    metadata={
-                        "doc_id": meta.id,
-                        "title": meta.title,
-                        "kind": meta.kind,
-                        "language": meta.language,
-                        "section": section,
-                        "sources": " ".join(meta.sources),
-                        "path": document.path,
-                        "position": len(chunks),
-                        "doc_hash": document.content_hash,
-                    },
-                )
-            )
+            metadata = {
+                "doc_id": meta.id,
+                "title": meta.title,
+                "kind": meta.kind,
+                "language": meta.language,
+                "section": section,
+                "sources": " ".join(meta.sources),
+                "path": document.path,
+                "position": len(chunks),
+                "doc_hash": document.content_hash,
+            }
+            # Only when present: chunks of clean pages keep their hash and are not re-embedded.
+            flagged = flagged_sentences(split_sentences(piece))
+            if flagged:
+                metadata[FLAGGED_KEY] = SEPARATOR.join(flagged)
+            chunks.append(Document(page_content=f"{prefix}\n{piece}", metadata=metadata))
     return chunks

@@ -16,6 +16,8 @@ from rich.table import Table
 
 from assistant.config import SettingsError, get_settings
 from assistant.store import StoreUnavailable
+from assistant.write_failures import EXIT_CODE as UNWRITABLE
+from assistant.write_failures import DataDirUnwritable, reporting_write_failures
 from ingest.corpus_check import check_corpus, fact_coverage
 from ingest.indexing import Indexer, IngestBusy, SyncReport, UploadError
 
@@ -25,10 +27,20 @@ corpus_app = typer.Typer(help="Check the shipped corpus.", no_args_is_help=True)
 
 def _indexer() -> Indexer:
     try:
-        return Indexer(get_settings())
+        settings = get_settings()
+        with reporting_write_failures(settings.data_dir):
+            return Indexer(settings)
+    except DataDirUnwritable as error:
+        _unwritable(error)
     except (SettingsError, StoreUnavailable) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+
+
+def _unwritable(error: DataDirUnwritable) -> None:
+    """One line and its own exit code: nothing failed in the files, the disk did."""
+    console.print(f"[red]{error}[/red]")
+    raise typer.Exit(UNWRITABLE)
 
 
 def print_report(report: SyncReport) -> None:
@@ -64,6 +76,9 @@ def ingest() -> None:
 
         try:
             report = indexer.sync(on_progress)
+        except DataDirUnwritable as error:
+            progress.stop()
+            _unwritable(error)
         except (IngestBusy, StoreUnavailable) as error:
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(3) from None
@@ -97,6 +112,8 @@ def add(
             console.print(f"[red]FAILED[/red] {error}")
             failures += 1
             continue
+        except DataDirUnwritable as error:
+            _unwritable(error)
         doc_id = (report.added or report.updated)[0]
         console.print(
             f"added [bold]{doc_id}[/bold]: {report.chunks_embedded} chunks in {report.seconds:.1f} s"
@@ -105,13 +122,31 @@ def add(
         raise typer.Exit(1)
 
 
-def remove(doc_id: Annotated[str, typer.Argument(help="Id of the document to remove.")]) -> None:
-    """Remove a document from the index and its file from the corpus folder."""
+def remove(
+    doc_id: Annotated[str, typer.Argument(help="Id of the document to remove.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm deleting the file of a shipped corpus page.")
+    ] = False,
+) -> None:
+    """Remove a document from the index and its file from the corpus folder (a page of the
+    shipped corpus, not a staff upload, only with --yes)."""
+    indexer = _indexer()
+    if indexer.is_shipped(doc_id) and not yes:
+        console.print(
+            f"[red]{doc_id} is a page of the shipped corpus; removing it deletes its file. "
+            "Run again with --yes to confirm.[/red]"
+        )
+        raise typer.Exit(1)
     try:
-        report = _indexer().remove(doc_id)
+        report = indexer.remove(doc_id)
     except KeyError as error:
         console.print(f"[red]{error.args[0]}[/red]")
         raise typer.Exit(1) from None
+    except DataDirUnwritable as error:
+        _unwritable(error)
+    except IngestBusy as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(3) from None
     console.print(f"removed {doc_id}: {report.chunks_deleted} chunks deleted")
 
 
@@ -143,7 +178,10 @@ def corpus_check(
     ] = None,
 ) -> None:
     """Validate every corpus page: front matter, ids, sizes, headings, duplicate paragraphs."""
-    problems, pages = check_corpus(folder or get_settings().corpus_dir)
+    settings = get_settings()
+    problems, pages = check_corpus(
+        folder or settings.corpus_dir, upload_max_bytes=int(settings.max_file_mb * 1e6)
+    )
     for problem in problems:
         console.print(problem)
     console.print(f"{pages} pages checked, {len(problems)} problems")
@@ -170,7 +208,9 @@ def corpus_coverage(
 
 def register(app: typer.Typer) -> None:
     """Mount the staff commands on the main CLI."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app.command()(ingest)
     app.command()(add)
     app.command()(remove)

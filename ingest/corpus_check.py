@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.lexical import match_text
-from ingest.documents import DocumentError
-from ingest.loaders import load_document
+from assistant.sentences import split_sentences
+from ingest.documents import DocumentError, SourceDocument, slugify
+from ingest.injection import flagged_sentences
+from ingest.loaders import SUPPORTED, load_document
 
 MIN_WORDS, MAX_WORDS = 150, 1500
 MAX_BYTES = 2_000_000
@@ -23,8 +25,9 @@ def corpus_pages(folder: Path) -> list[Path]:
     )
 
 
-def check_corpus(folder: Path) -> tuple[list[str], int]:
-    """Every problem of the corpus as one line `path: problem`, and the number of pages."""
+def check_corpus(folder: Path, upload_max_bytes: int = 20_000_000) -> tuple[list[str], int]:
+    """Every problem of the corpus as one line `path: problem`, and the number of pages
+    (staff uploads, up to `upload_max_bytes` each, are checked only for injection attempts)."""
     problems: list[str] = []
     seen_ids: dict[str, Path] = {}
     seen_paragraphs: dict[str, Path] = {}
@@ -56,7 +59,32 @@ def check_corpus(folder: Path) -> tuple[list[str], int]:
             if key in seen_paragraphs and seen_paragraphs[key] != path:
                 problems.append(f"{path}: paragraph also in {seen_paragraphs[key]}: {key[:60]}…")
             seen_paragraphs.setdefault(key, path)
+        problems.extend(_addressing(document))
+    problems.extend(_addressing_uploads(folder / "uploads", upload_max_bytes))
     return problems, len(pages)
+
+
+def _addressing(document: SourceDocument) -> list[str]:
+    """Sentences that give orders to the assistant: never quoted, but staff should see them."""
+    return [
+        f"{document.path}: addresses the assistant (never quoted): {sentence[:160]}"
+        for sentence in flagged_sentences(split_sentences(document.text))
+    ]
+
+
+def _addressing_uploads(uploads: Path, max_bytes: int) -> list[str]:
+    """Staff uploads skip the page rules, not this one: an injection attempt comes that way."""
+    problems: list[str] = []
+    files = sorted(uploads.rglob("*")) if uploads.is_dir() else []
+    for path in files:
+        if path.suffix.lower() not in SUPPORTED or path.name.startswith("."):
+            continue
+        try:
+            document = load_document(path, max_bytes=max_bytes, defaults={"id": slugify(path.stem)})
+        except DocumentError:
+            continue  # `ingest` reports unreadable uploads
+        problems.extend(_addressing(document))
+    return problems
 
 
 @dataclass

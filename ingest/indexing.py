@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chromadb.errors import ChromaError
 from filelock import FileLock, Timeout
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -26,7 +28,8 @@ from langchain_core.indexing import index
 
 from assistant.config import Settings
 from assistant.embeddings import build_embeddings, load_tokenizer
-from assistant.store import IndexStore
+from assistant.store import IndexStore, StoreUnavailable
+from assistant.write_failures import reporting_write_failures
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.documents import DocumentError, SourceDocument, slugify
 from ingest.loaders import SUPPORTED, load_document
@@ -113,15 +116,15 @@ class Indexer:
 
     @property
     def writer(self) -> Chroma:
-        """LangChain's Chroma over the store's current client (the store may reopen it), with
-        an embedder that counts what it embeds."""
-        if self._writer is None or self._writer[0] is not self.store.client:
+        """LangChain's Chroma over the store's current collection (the store may reopen it or
+        follow a rebuilt one), with an embedder that counts what it embeds."""
+        if self._writer is None or self._writer[0] is not self.store.collection:
             chroma = Chroma(
                 collection_name=self.settings.collection,
                 embedding_function=self.counting,
                 client=self.store.client,
             )
-            self._writer = (self.store.client, chroma)
+            self._writer = (self.store.collection, chroma)
         return self._writer[1]
 
     # --- locking ---
@@ -149,7 +152,8 @@ class Indexer:
         """Bring the index in line with every file under the corpus folder."""
         started = time.perf_counter()
         report = SyncReport()
-        with self._locked():
+        with reporting_write_failures(self.settings.data_dir), self._locked():
+            self.store.ensure_collection()
             # A lost or corrupt record database leaves a full index and an empty ledger: keep
             # the stored chunks answering while everything is re-indexed, then sweep.
             self._drop_if_embedding_changed()
@@ -212,7 +216,7 @@ class Indexer:
             "language": language,
         }
         report = SyncReport()
-        with self._locked():
+        with reporting_write_failures(self.settings.data_dir), self._locked():
             # Validate from the source before anything is written into the corpus.
             try:
                 document = load_document(
@@ -231,8 +235,15 @@ class Indexer:
                 raise UploadError(
                     f"{name}: id '{document.doc_id}' belongs to {clash.path}; rename the upload"
                 )
-            _atomic_copy(source, target)
-            embedded, deleted = self._index_one(document)
+            before = set(self.records.list_keys(group_ids=[document.doc_id]))
+            new_file = None if target.exists() else target
+            try:
+                _atomic_copy(source, target)
+                self.store.ensure_collection()
+                embedded, deleted = self._index_one(document)
+            except BaseException:
+                self._roll_back(document.doc_id, before, new_file, forget=clash is None)
+                raise
             (report.updated if clash else report.added).append(document.doc_id)
             report.chunks_embedded, report.chunks_deleted = embedded, deleted
             self.store.bump_version()
@@ -243,7 +254,7 @@ class Indexer:
         """Remove a document from the index and its file from the corpus folder."""
         started = time.perf_counter()
         report = SyncReport()
-        with self._locked():
+        with reporting_write_failures(self.settings.data_dir), self._locked():
             known = self.records.documents().get(doc_id)
             if known is None:
                 raise KeyError(f"no document with id '{doc_id}'")
@@ -255,6 +266,11 @@ class Indexer:
             self.store.bump_version()
         report.seconds = time.perf_counter() - started
         return report
+
+    def is_shipped(self, doc_id: str) -> bool:
+        """A page of the corpus itself (not a staff upload): removing it needs confirmation."""
+        known = self.records.documents().get(doc_id)
+        return known is not None and not _is_inside(Path(known.path), self.settings.uploads_dir)
 
     def documents(self) -> list[DocumentRecord]:
         return list(self.records.documents().values())
@@ -311,6 +327,30 @@ class Indexer:
             )
         )
         return self.counting.count - before, result["num_deleted"]
+
+    def _roll_back(
+        self, doc_id: str, before: set[str], new_file: Path | None, *, forget: bool
+    ) -> None:
+        """Undo a failed add (a full disk mid-way): no chunk of it may stay answerable while
+        absent from the ledger, and the same add must work again as is."""
+        if new_file is not None:
+            new_file.unlink(missing_ok=True)
+        try:
+            written = self.store.ids_of(doc_id) - before
+            if written:
+                self.store.delete(sorted(written))
+            keys = set(self.records.list_keys(group_ids=[doc_id])) - before
+            if keys:
+                self.records.delete_keys(sorted(keys))
+            if forget:
+                self.records.forget_document(doc_id)
+        except (OSError, sqlite3.Error, ChromaError, StoreUnavailable) as error:
+            logger.warning(
+                "Could not roll back the failed add of %s (%s); the next ingest removes "
+                "what is left",
+                doc_id,
+                error,
+            )
 
     def _delete_chunks(self, doc_id: str) -> int:
         keys = self.records.list_keys(group_ids=[doc_id])

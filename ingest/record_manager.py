@@ -10,6 +10,7 @@ added, updated, unchanged or removed.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -66,13 +67,21 @@ class SQLiteRecordManager(RecordManager):
     def __init__(self, namespace: str, db_path: Path) -> None:
         super().__init__(namespace)
         self.db_path = Path(db_path)
+        # A built index on a read-only volume: WAL mode needs a writable directory even to
+        # read, so open the (checkpointed) file as immutable; nothing is ever written.
+        self.read_only = self.db_path.exists() and not os.access(self.db_path.parent, os.W_OK)
 
     @contextmanager
     def _connect(self):
-        connection = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
+        if self.read_only:
+            uri = f"{self.db_path.resolve().as_uri()}?mode=ro&immutable=1"
+            connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+        else:
+            connection = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA busy_timeout=60000")
+            if not self.read_only:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA busy_timeout=60000")
             yield connection
         finally:
             connection.close()
@@ -82,6 +91,8 @@ class SQLiteRecordManager(RecordManager):
 
         An empty ledger beside a full index makes the next sync rebuild from the corpus.
         """
+        if self.read_only:
+            return
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._create_tables()

@@ -124,14 +124,16 @@ def running_app(root: Path, model_cache: Path, embeddings, **overrides):
     from assistant.service import Assistant
     from ingest.indexing import Indexer
     from ui.app import build_app, launch
+    from ui.staff_auth import StaffAccess
 
     corpus = copy_small_corpus(root / "corpus")
     settings = make_settings(root, corpus, model_cache, port=free_port(), **overrides)
     Indexer(settings, embeddings=embeddings).sync()
     assistant = Assistant(settings, embeddings=embeddings)
     indexer = Indexer(settings, embeddings=embeddings, store=assistant.store)
-    demo = build_app(settings, assistant, indexer)
-    launch(demo, settings, prevent_thread_lock=True)
+    staff = StaffAccess.from_settings(settings)
+    demo = build_app(settings, assistant, indexer, staff)
+    launch(demo, settings, staff, prevent_thread_lock=True)
     try:
         yield f"http://127.0.0.1:{settings.port}", settings, indexer
     finally:

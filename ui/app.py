@@ -10,20 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 # Gradio reads this when it launches; the app must not call home.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.config import Settings
 from assistant.feedback import FeedbackStore
 from assistant.service import Assistant
+from assistant.store import StoreUnavailable
 from ingest.indexing import Indexer
 from ui.admin import build_admin
 from ui.chat import build_chat
+from ui.guard import RequestGuard
 from ui.render import escape_text
+from ui.staff_auth import StaffAccess
 from ui.timeline import build_timeline, load_milestones, timeline_html
 
 logger = logging.getLogger(__name__)
@@ -37,25 +42,40 @@ CSS = (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
 
 
 def status_html(assistant: Assistant, indexer: Indexer) -> str:
-    """Footer facts a visitor or staff member may want: how much is indexed, by what, when."""
-    updated = assistant.store.updated_at()
-    when = dt.datetime.fromtimestamp(updated).strftime("%Y-%m-%d %H:%M") if updated else "never"
+    """Footer facts a visitor or staff member may want: how much is indexed, by what, when;
+    a part that cannot be read says so instead of failing the whole footer."""
     settings = assistant.settings
     model = Path(settings.embedding_model).name if settings.embedding_model else "all-MiniLM-L6-v2"
+    try:
+        documents = f"{len(indexer.documents())} documents"
+    except sqlite3.Error:
+        logger.warning("Footer: the document ledger %s cannot be read", settings.record_db)
+        documents = "document list unavailable"
+    try:
+        updated = assistant.store.updated_at()
+        when = dt.datetime.fromtimestamp(updated).strftime("%Y-%m-%d %H:%M") if updated else "never"
+        index = [f"{assistant.store.count()} chunks", f"index updated {when}"]
+    except StoreUnavailable as error:
+        logger.warning("Footer: %s", error)
+        index = ["index unavailable"]
     facts = [
-        f"{len(indexer.documents())} documents",
-        f"{assistant.store.count()} chunks",
+        documents,
+        index[0],
         f"embeddings: {model}",
         f"answers: {settings.answerer}",
-        f"index updated {when}",
+        *index[1:],
     ]
     return "<div class='fa-status'>" + " · ".join(escape_text(f) for f in facts) + "</div>"
 
 
 def build_app(
-    settings: Settings, assistant: Assistant | None = None, indexer: Indexer | None = None
+    settings: Settings,
+    assistant: Assistant | None = None,
+    indexer: Indexer | None = None,
+    staff: StaffAccess | None = None,
 ) -> gr.Blocks:
-    """The whole UI; pass an Assistant/Indexer to share already loaded models (tests do)."""
+    """The whole UI, with the staff tab when `staff` is given (pass the same to `launch`);
+    pass an Assistant/Indexer to share already loaded models (tests do)."""
     assistant = assistant or Assistant(settings)
     indexer = indexer or Indexer(settings, embeddings=assistant.embeddings, store=assistant.store)
     feedback = FeedbackStore(settings)
@@ -72,9 +92,9 @@ def build_app(
                 build_chat(assistant, feedback)
             with gr.Tab("Timeline", id="timeline", elem_id="fa-tab-timeline") as timeline_tab:
                 timeline = build_timeline(settings.corpus_dir)
-            if settings.admin_password is not None:
+            if staff is not None:
                 with gr.Tab("Staff", id="staff", elem_id="fa-tab-staff"):
-                    build_admin(assistant, indexer, settings.admin_password, status, current_status)
+                    build_admin(demo, assistant, indexer, staff.sessions, status, current_status)
         status.render()
         timeline_tab.select(
             lambda: timeline_html(load_milestones(settings.corpus_dir)),
@@ -85,10 +105,23 @@ def build_app(
     return demo
 
 
-def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False) -> None:
+def launch(
+    demo: gr.Blocks,
+    settings: Settings,
+    staff: StaffAccess | None = None,
+    *,
+    prevent_thread_lock: bool = False,
+) -> None:
     """Queue and serve with the app's look and limits (shared by `serve` and the tests)."""
+    guard = Middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_request_kb * 1024,
+        max_upload_bytes=int(settings.max_file_mb * 1e6) + 64 * 1024,  # + multipart framing
+        staff=staff,
+    )
     demo.queue(default_concurrency_limit=settings.max_concurrency)
     demo.launch(
+        app_kwargs={"middleware": [guard]},
         server_name=settings.host,
         server_port=settings.port,
         prevent_thread_lock=prevent_thread_lock,
@@ -109,4 +142,5 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
 
 def serve(settings: Settings) -> None:
     """Load the models once, build the UI and serve until interrupted."""
-    launch(build_app(settings), settings)
+    staff = StaffAccess.from_settings(settings)
+    launch(build_app(settings, staff=staff), settings, staff)

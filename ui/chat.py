@@ -67,9 +67,13 @@ def build_chat(assistant: Assistant, feedback: FeedbackStore) -> None:
     ) -> Iterator[tuple[list, str, list[Turn]]]:
         turns = list(turns or [])
         question = question if isinstance(question, str) else ""
-        messages = [*(messages or []), {"role": "user", "content": user_html(question)}]
+        # Never echo (or keep) more of a question than could be accepted: a rejected 10 MB
+        # question must not live on in this session's chat.
+        limit = assistant.settings.max_question_chars
+        echoed = question if len(question) <= limit else question[:limit] + " …"
+        messages = [*(messages or []), {"role": "user", "content": user_html(echoed)}]
         earlier = [t.question for t in turns if t.answer is not None][-history_turns:]
-        turn = Turn(len(messages), question, earlier, None)
+        turn = Turn(len(messages), echoed, earlier, None)
         shown = ""
         try:
             for item in assistant.stream(question, earlier, kind=_kind(kind)):
@@ -86,7 +90,8 @@ def build_chat(assistant: Assistant, feedback: FeedbackStore) -> None:
         except StoreUnavailable:
             logger.exception("Index unavailable while answering")
             content = problem_html(UNAVAILABLE_MESSAGE)
-        turns.append(turn)
+        if turn.answer is not None:
+            turns.append(turn)
         yield [*messages, {"role": "assistant", "content": content}], "", turns
 
     def on_like(turns: list[Turn] | None, vote: gr.LikeData) -> None:
@@ -96,7 +101,9 @@ def build_chat(assistant: Assistant, feedback: FeedbackStore) -> None:
         if turn is None or turn.answer is None or vote.liked not in (True, False):
             return
         rating = "up" if vote.liked else "down"
-        feedback.record(turn.question, turn.answer, rating, turn.history)
+        if feedback.record(turn.question, turn.answer, rating, turn.history) is None:
+            gr.Info("Feedback is switched off on this server; thanks all the same.")
+            return
         gr.Info("Thanks for the feedback.")
 
     def start_over() -> tuple[list, str, list[Turn]]:

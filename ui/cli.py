@@ -27,7 +27,8 @@ def serve(
         raise typer.Exit(2) from None
     from ui.app import serve as serve_app
 
-    staff = "with" if settings.admin_password is not None else "without"
+    serves_staff = settings.admin_password is not None and settings.staff_ui == "on"
+    staff = "with" if serves_staff else "without"
     console.print(f"Serving on http://{settings.host}:{settings.port} ({staff} the staff page)")
     serve_app(settings)
 

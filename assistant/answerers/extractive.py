@@ -35,6 +35,7 @@ from assistant.lexical import terms
 from assistant.question import SYNONYMS, QuestionProfile, question_parts
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
+from ingest.injection import flagged_in
 
 logger = logging.getLogger(__name__)
 
@@ -170,12 +171,14 @@ class ExtractiveAnswerer:
         self, question: QuestionProfile, hits: list[Hit], query_vector: np.ndarray
     ) -> tuple[list[SentenceContext], np.ndarray]:
         """Every sentence of the passages (with the one before it: "that award" names its
-        subject there) and its feature row."""
+        subject there) and its feature row. Sentences flagged at ingest as addressing the
+        assistant are never quoted."""
         pool = [
             (index, sentence, previous)
             for index, hit in enumerate(hits)
-            for sentences in [split_sentences(hit.body)]
+            for sentences, flagged in [(split_sentences(hit.body), flagged_in(hit.chunk.metadata))]
             for sentence, previous in zip(sentences, ["", *sentences[:-1]], strict=True)
+            if sentence not in flagged
         ]
         if not pool:
             return [], np.zeros((0, 0), dtype=np.float32)

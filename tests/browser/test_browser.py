@@ -249,14 +249,25 @@ def test_timeline_shows_milestones_linking_to_pages(visit):
     visit.shot("04-timeline")
 
 
-def test_staff_adds_and_removes_a_document(visit, tmp_path):
+def test_staff_adds_and_removes_a_document(visit, server, tmp_path):
     page = visit.page
     log_in(visit, "not the password")
     page.locator("#fa-login-message").get_by_text("Wrong password").wait_for()
     assert not page.locator("#fa-admin-panel").is_visible()
+    page.wait_for_timeout(1100)  # the back-off after one failure
     log_in(visit)
     page.locator("#fa-admin-panel").wait_for(state="visible")
     assert PASSWORD not in page.content()
+    cookie = next(c for c in page.context.cookies() if c["name"] == "fa_staff")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie").find("fa_staff") == -1
+
+    # A shipped page is not removed without the confirmation tick.
+    page.locator("#fa-remove-id input").click()
+    page.get_by_role("option", name="argenx", exact=True).click()
+    page.locator("#fa-remove").click()
+    page.locator("#fa-admin-message").get_by_text("shipped corpus").wait_for()
+    assert (server.settings.corpus_dir / "history" / "argenx.md").exists()
 
     document = tmp_path / "zwalmbio.md"
     document.write_text(ZWALMBIO, encoding="utf-8")
@@ -276,6 +287,22 @@ def test_staff_adds_and_removes_a_document(visit, tmp_path):
     assert "Zwalmbio" not in " ".join(again.locator(".fa-sources").all_inner_texts())
     assert "Ria Verbeke" not in again.inner_text()
     visit.shot("06-removed")
+
+
+def test_staff_session_survives_a_reload_and_ends_with_logout(visit):
+    page = visit.page
+    log_in(visit)
+    page.locator("#fa-admin-panel").wait_for(state="visible")
+    page.reload()
+    open_tab(visit, "Staff")
+    page.locator("#fa-admin-panel").wait_for(state="visible")
+    page.locator("#fa-logout").click()
+    page.locator("#fa-login-message").get_by_text("Logged out").wait_for()
+    assert not page.locator("#fa-admin-panel").is_visible()
+    page.reload()
+    open_tab(visit, "Staff")
+    page.locator("#fa-login").wait_for(state="visible")
+    assert not page.locator("#fa-admin-panel").is_visible()
 
 
 def test_hostile_question_and_document_render_as_text(visit, tmp_path):

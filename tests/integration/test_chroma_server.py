@@ -21,6 +21,7 @@ from assistant.service import Assistant
 from assistant.store import IndexStore, StoreUnavailable
 from ingest.indexing import Indexer
 from tests.conftest import free_port, make_settings
+from ui.app import status_html
 
 pytestmark = pytest.mark.slow
 
@@ -131,6 +132,10 @@ def test_server_down_is_a_clear_error_then_recovers(server_settings, embeddings,
     assistant.retriever.refresh()  # also make the keyword index ask the store
     with pytest.raises(StoreUnavailable, match="not answering"):
         assistant.answer(QUESTION)
+    footer = status_html(
+        assistant, Indexer(server_settings, embeddings=embeddings, store=assistant.store)
+    )
+    assert "index unavailable" in footer and "6 documents" in footer
     with pytest.raises(StoreUnavailable, match=chroma_server.url):
         assistant.store.version()
 
@@ -138,3 +143,40 @@ def test_server_down_is_a_clear_error_then_recovers(server_settings, embeddings,
     assistant.retriever.refresh()
     answer = assistant.answer(QUESTION)
     assert "Sanofi" in answer.text and not answer.refused
+
+
+def test_app_follows_a_collection_deleted_and_rebuilt_on_the_server(
+    tmp_path, model_cache, embeddings, chroma_server
+):
+    """The server lost its data (here: the collection is deleted), then an ingest rebuilds it
+    under a new id: the running app says the index is unavailable, then answers again."""
+    gradio_client = pytest.importorskip("gradio_client", reason="needs gradio_client")
+    from tests.conftest import running_app
+    from ui.chat import UNAVAILABLE_MESSAGE
+
+    with running_app(tmp_path / "app", model_cache, embeddings, chroma_url=chroma_server.url) as (
+        url,
+        settings,
+        _,
+    ):
+        client = gradio_client.Client(url, verbose=False)
+        assert "Sanofi" in client.predict(QUESTION, [], "all", api_name="/answer")["text"]
+
+        IndexStore(settings).client.delete_collection(settings.collection)
+        time.sleep(1.1)  # past the keyword index's version check interval
+        with pytest.raises(gradio_client.exceptions.AppError, match="unavailable"):
+            client.predict(QUESTION, [], "all", api_name="/answer")
+        messages, _ = client.predict(QUESTION, [], "all", api_name="/ask")
+        assert UNAVAILABLE_MESSAGE in messages[-1]["content"][0]["text"]
+
+        report = Indexer(settings, embeddings=embeddings).sync()
+        assert len(report.added) == 6
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                answer = client.predict(QUESTION, [], "all", api_name="/answer")
+                break
+            except gradio_client.exceptions.AppError:
+                assert time.monotonic() < deadline, "answers did not resume within 5 s"
+                time.sleep(0.2)
+        assert "Sanofi" in answer["text"] and not answer["refused"]
