@@ -86,7 +86,7 @@ def test_stream_yields_deltas_then_the_answer(assistant):
 
 
 def test_cli_ask_json(indexed_settings, monkeypatch):
-    from assistant.cli import app
+    from cli.main import app
     from assistant.config import get_settings
 
     monkeypatch.setenv("FA_CORPUS_DIR", str(indexed_settings.corpus_dir))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from cli.main import app
 from ingest.indexing import Indexer, UploadError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +131,7 @@ def _ingest_subprocess(settings) -> subprocess.Popen:
         "FA_DATA_DIR": str(settings.data_dir),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "ingest"],
+        [sys.executable, "-m", "cli", "ingest"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,

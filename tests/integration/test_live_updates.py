@@ -32,7 +32,7 @@ def cli(settings, *args: str) -> subprocess.CompletedProcess:
         "FA_DATA_DIR": str(settings.data_dir),
     }
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,

@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from assistant.answers import Answer, Citation
-from assistant.cli import app
+from cli.main import app
 from assistant.config import get_settings, load_settings
 from assistant.feedback import FeedbackStore
 

@@ -51,6 +51,3 @@ def ask(
         where = f" — {citation.section}" if citation.section else ""
         console.print(f"[{citation.number}] {citation.title}{where} ({citation.url})", markup=False)
 
-
-if __name__ == "__main__":
-    app()
