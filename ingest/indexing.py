@@ -198,6 +198,8 @@ class Indexer:
     ) -> SyncReport:
         """Copy a staff file into corpus/uploads under a safe name and index it at once."""
         started = time.perf_counter()
+        if source.is_dir():
+            raise UploadError(f"{source}: is a folder; add the files inside it ({source}/*)")
         name = safe_upload_name(original_name or source.name)
         uploads = self.settings.uploads_dir
         uploads.mkdir(parents=True, exist_ok=True)
@@ -225,7 +227,8 @@ class Indexer:
             if (target.exists() or clash) and not replace:
                 raise UploadError(
                     f"{name}: a document with id '{document.doc_id}' already exists; "
-                    "use replace to overwrite it"
+                    "to overwrite it, use --replace (on the staff page: 'Replace a document "
+                    "with the same id')"
                 )
             if clash and clash.path != str(target) and Path(clash.path).exists():
                 raise UploadError(

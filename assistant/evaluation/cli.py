@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from assistant.config import get_settings
+from assistant.config import AnswererName, get_settings
 from assistant.evaluation.dataset import load_dataset
 from assistant.evaluation.report import write_report
 from assistant.evaluation.runner import compare, results_document, run_items
@@ -33,7 +33,7 @@ class _Backend:
 def evaluate(
     dataset: Annotated[Path, typer.Option(help="JSONL question set.")] = DEFAULT_DATASET,
     backend: Annotated[
-        str | None, typer.Option(help="Answerer backend (default: settings).")
+        AnswererName | None, typer.Option(help="Answerer (default: FA_ANSWERER).")
     ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write results JSON here.")

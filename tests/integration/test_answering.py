@@ -86,8 +86,8 @@ def test_stream_yields_deltas_then_the_answer(assistant):
 
 
 def test_cli_ask_json(indexed_settings, monkeypatch):
-    from cli.main import app
     from assistant.config import get_settings
+    from cli.main import app
 
     monkeypatch.setenv("FA_CORPUS_DIR", str(indexed_settings.corpus_dir))
     monkeypatch.setenv("FA_DATA_DIR", str(indexed_settings.data_dir))
