@@ -104,6 +104,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
         mcp_server=False,
         pwa=False,
         show_error=False,
+        quiet=True,  # `serve` prints the one line with the address, without the share hint
     )
 
 
