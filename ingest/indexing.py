@@ -8,6 +8,7 @@ previous version of every document stays answerable until its replacement is sto
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -162,7 +163,7 @@ class Indexer:
             todo = []
             for document in documents:
                 known = ledger.get(document.doc_id)
-                if known and known.content_hash == document.content_hash:
+                if known and known.content_hash == self._index_hash(document):
                     report.unchanged.append(document.doc_id)
                 else:
                     todo.append(document)
@@ -308,12 +309,18 @@ class Indexer:
                 title=document.meta.title,
                 kind=document.meta.kind,
                 language=document.meta.language,
-                content_hash=document.content_hash,
+                content_hash=self._index_hash(document),
                 chunks=len(chunks),
                 indexed_at=time.time(),
             )
         )
         return self.counting.count - before, result["num_deleted"]
+
+    def _index_hash(self, document: SourceDocument) -> str:
+        """The document's content and the chunking recipe: a change to either re-indexes it
+        (a data dir made by an older recipe picks up the new chunks and their metadata)."""
+        key = f"{document.content_hash}:{self.chunking.signature}"
+        return hashlib.sha256(key.encode()).hexdigest()
 
     def _delete_chunks(self, doc_id: str) -> int:
         keys = self.records.list_keys(group_ids=[doc_id])

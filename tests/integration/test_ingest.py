@@ -232,3 +232,31 @@ def test_changed_embedding_variant_re_embeds_everything(settings, embeddings, ca
     assert report.chunks_embedded == first.chunks_embedded == indexer.store.count()
     assert len(indexer.records.list_keys()) == indexer.store.count()
     assert indexer.store.stored_embedding_signature().endswith("onnx-int8")
+
+
+def test_a_data_dir_of_an_older_chunking_recipe_is_re_indexed(settings, embeddings, monkeypatch):
+    """Chunks made before section-level sources carry the page's list: the next sync, by a
+    newer recipe, must replace them, although no corpus file changed."""
+    import ingest.chunking
+
+    def page_sources_everywhere(sections, page_sources):
+        return [list(page_sources) for _ in sections]
+
+    with monkeypatch.context() as old:
+        old.setattr(ingest.chunking, "RECIPE_VERSION", 1)
+        old.setattr(ingest.chunking, "section_sources", page_sources_everywhere)
+        indexer_for(settings, embeddings).sync()
+
+    indexer = indexer_for(settings, embeddings)
+    report = indexer.sync()
+    assert len(report.updated) == 6 and not report.failed
+    founding = [
+        row.metadata["sources"].split()
+        for row in indexer.store.all_chunks()
+        if row.metadata["doc_id"] == "ablynx" and row.metadata["section"] == "Founding (2001)"
+    ]
+    ablynx_page_sources = 23
+    assert founding and all(0 < len(urls) < ablynx_page_sources for urls in founding)
+    assert len(indexer.records.list_keys()) == indexer.store.count()  # old chunks gone
+    again = indexer.sync()
+    assert again.chunks_embedded == 0 and len(again.unchanged) == 6
