@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ANSWER_TIMEOUT_MS = 60_000
+PHONE = {"width": 390, "height": 844}
 ZWALMBIO = """---
 id: zwalmbio
 title: "Zwalmbio: a made-up biotech from Zwalm"
@@ -108,7 +109,17 @@ class Visit:
 
 @pytest.fixture
 def visit(browser, server, tmp_path) -> Iterator[Visit]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield from visiting(browser, server, tmp_path, {"width": 1100, "height": 900})
+
+
+@pytest.fixture
+def phone(browser, server, tmp_path) -> Iterator[Visit]:
+    """The page on a phone-sized screen (an iPhone 12-14 is 390 x 844 CSS pixels)."""
+    yield from visiting(browser, server, tmp_path, PHONE)
+
+
+def visiting(browser, server, tmp_path, viewport: dict) -> Iterator[Visit]:
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(ANSWER_TIMEOUT_MS)
     state = Visit(page, [], [], tmp_path, server.url)
@@ -307,3 +318,60 @@ def test_hostile_question_and_document_render_as_text(visit, tmp_path):
 
     open_tab(visit, "Staff")
     remove(visit, "quuxbio")
+
+
+def page_width(visit: Visit) -> int:
+    return visit.page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def test_phone_width_keeps_title_tabs_and_timeline_on_screen(phone):
+    page = phone.page
+    page.wait_for_timeout(1000)  # the on-load script has run
+    assert page.evaluate("() => window.scrollY") == 0
+    title = page.locator("#fa-title-bar").bounding_box()
+    tabs = page.get_by_role("tab", name="Timeline").bounding_box()
+    assert title["y"] >= 0 and tabs["y"] + tabs["height"] <= PHONE["height"]
+    focused = page.evaluate("() => document.activeElement && document.activeElement.tagName")
+    assert focused not in ("TEXTAREA", "INPUT")  # no keyboard popping up on load
+    assert page_width(phone) <= PHONE["width"]
+    phone.shot("08-phone-ask")
+
+    open_tab(phone, "Timeline")
+    page.locator("#fa-timeline svg.fa-timeline-chart").wait_for()
+    assert page_width(phone) <= PHONE["width"]
+    for selector in ("#fa-timeline", "#fa-timeline .fa-milestones"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], selector
+    entry = page.locator("#fa-timeline .fa-milestones li").first.bounding_box()
+    assert entry["x"] + entry["width"] <= PHONE["width"]
+    phone.shot("09-phone-timeline")
+
+
+def test_wide_screen_focuses_the_question_box(visit):
+    visit.page.wait_for_function(
+        "() => document.activeElement && document.activeElement.closest('#fa-question')"
+    )
+    assert visit.page.evaluate("() => window.scrollY") == 0
+
+
+def test_answer_sentence_is_marked_in_its_passage_and_topics_ask(visit):
+    page = visit.page
+    answer = ask(visit, "Who acquired Ablynx?")
+    said = answer.locator(".fa-passage mark.fa-said").first
+    sentence = said.inner_text().strip()
+    assert sentence and sentence in answer.locator("p").first.inner_text()
+
+    refused = ask(visit, "What is the best stoofvlees recipe?")
+    topics = refused.locator("button.fa-topic")
+    assert topics.count() >= 1
+    question = topics.first.get_attribute("value")
+    done = page.locator("[data-testid=bot] .fa-answer:not(.fa-streaming)")
+    before = done.count()
+    topics.first.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll("
+        "'[data-testid=bot] .fa-answer:not(.fa-streaming)').length > n",
+        arg=before,
+    )
+    assert page.locator("[data-testid=user]").last.inner_text().strip() == question
+    visit.shot("10-topic-asked")
