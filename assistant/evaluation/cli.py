@@ -13,8 +13,15 @@ from rich.table import Table
 
 from assistant.config import AnswererName, get_settings
 from assistant.evaluation.dataset import load_dataset
+from assistant.evaluation.gate import THRESHOLDS_FILE, check_gate, load_thresholds
 from assistant.evaluation.report import write_report
-from assistant.evaluation.runner import compare, results_document, run_items
+from assistant.evaluation.runner import (
+    comparison,
+    comparison_lines,
+    results_document,
+    run_details,
+    run_items,
+)
 
 DEFAULT_DATASET = Path("tests/eval/questions.jsonl")
 console = Console(soft_wrap=True)
@@ -47,6 +54,9 @@ def evaluate(
     baseline: Annotated[
         bool, typer.Option(help="Also run the plain LangChain tutorial pipeline.")
     ] = False,
+    thresholds: Annotated[
+        Path, typer.Option(help="The gate's thresholds, a table per question set.")
+    ] = THRESHOLDS_FILE,
 ) -> None:
     """Score retrieval and answers on the question set."""
     from assistant.service import Assistant
@@ -59,7 +69,7 @@ def evaluate(
         _Backend(assistant, name),
         list(track(items, description=f"asking ({name})", console=console)),
     )
-    document = results_document(scores, name)
+    document = results_document(scores, name, run_details(settings, dataset, name))
     baseline_document = None
     if baseline:
         from assistant.evaluation.baseline import BaselinePipeline
@@ -75,11 +85,14 @@ def evaluate(
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
-    if report:
-        console.print(f"report: {write_report(report, document, baseline_document)}")
-    if compare_with:
-        for line in compare(compare_with, document):
+    change = comparison(compare_with, document) if compare_with else None
+    if change:
+        for line in comparison_lines(change):
             console.print(line, markup=False)
+    if report:
+        gate = check_gate(document["summary"], load_thresholds(thresholds, dataset))
+        path = write_report(report, document, baseline_document, gate=gate, change=change)
+        console.print(f"report: {path}")
 
 
 def print_summary(document: dict, baseline: dict | None) -> None:
