@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -100,16 +100,41 @@ def test_cli_add_docs_remove(settings, embeddings, monkeypatch, tmp_path):
     get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.md", "..\\..\\evil.txt", "bad\x00name.txt"])
-def test_upload_names_cannot_escape(settings, embeddings, tmp_path, name):
+def files_under(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("name", "stored_as"),
+    [
+        ("../../etc/passwd.md", "passwd.md"),
+        ("..\\..\\evil.txt", "evil.txt"),
+        ("sub/../../../up.html", "up.html"),
+    ],
+)
+def test_upload_names_cannot_escape(settings, embeddings, tmp_path, name, stored_as):
+    """The upload lands in corpus/uploads under its bare name, and nowhere else."""
     indexer = indexer_for(settings, embeddings)
     source = tmp_path / "src.txt"
     source.write_text("Harmless text about a Flemish biotech company in Ghent.")
-    with contextlib.suppress(UploadError):
-        indexer.add_file(source, original_name=name)
-    written = [p for p in settings.uploads_dir.rglob("*")] if settings.uploads_dir.exists() else []
-    assert all(p.resolve().is_relative_to(settings.uploads_dir.resolve()) for p in written)
-    assert not (tmp_path.parent / "etc").exists()
+    before = files_under(tmp_path) - files_under(settings.data_dir)
+    indexer.add_file(source, original_name=name)
+    written = files_under(tmp_path) - files_under(settings.data_dir) - before
+    assert written == {settings.uploads_dir / stored_as}
+    # Where the name would have led if joined as given: nothing there.
+    naive = (settings.uploads_dir / name.replace("\\", "/")).resolve()
+    assert not naive.is_relative_to(settings.uploads_dir.resolve())
+    assert not naive.exists()
+
+
+def test_upload_name_with_a_nul_byte_is_refused_and_writes_nothing(settings, embeddings, tmp_path):
+    indexer = indexer_for(settings, embeddings)
+    source = tmp_path / "src.txt"
+    source.write_text("Harmless text about a Flemish biotech company in Ghent.")
+    before = files_under(tmp_path) - files_under(settings.data_dir)
+    with pytest.raises(UploadError, match="NUL"):
+        indexer.add_file(source, original_name="bad\x00name.txt")
+    assert files_under(tmp_path) - files_under(settings.data_dir) == before
 
 
 def test_rejected_upload_leaves_nothing(settings, embeddings, tmp_path):
@@ -147,8 +172,6 @@ def test_sigkill_mid_ingest_then_good_run(settings, embeddings):
     # Wait until the ingest has written some chunk records, then kill it hard.
     while time.time() < deadline and process.poll() is None:
         if records.exists():
-            import sqlite3
-
             with sqlite3.connect(records) as db:
                 try:
                     if db.execute("SELECT COUNT(*) FROM records").fetchone()[0] > 0:
@@ -158,9 +181,14 @@ def test_sigkill_mid_ingest_then_good_run(settings, embeddings):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    # Killed mid-ingest: by the signal, not after finishing, with the index partial then.
+    assert process.returncode == -signal.SIGKILL, process.stdout.read()
+    with sqlite3.connect(records) as db:
+        ledger_then = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    assert ledger_then < 6
     indexer = indexer_for(settings, embeddings)
     report = indexer.sync()
-    assert not report.failed
+    assert not report.failed and len(report.added) >= 6 - ledger_then
     counts = stored_doc_ids(indexer)
     assert set(counts) == {
         "ablynx",
