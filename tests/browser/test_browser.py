@@ -375,3 +375,29 @@ def test_answer_sentence_is_marked_in_its_passage_and_topics_ask(visit):
     )
     assert page.locator("[data-testid=user]").last.inner_text().strip() == question
     visit.shot("10-topic-asked")
+
+
+def test_staff_upload_refuses_zip_bombs_and_files_over_the_limit(visit, server, tmp_path):
+    from tests.unit.test_loaders import zip_bomb
+
+    page = visit.page
+    log_in(visit)
+    page.locator("#fa-admin-panel").wait_for(state="visible")
+    uploads = server.settings.uploads_dir
+    before = set(uploads.iterdir()) if uploads.exists() else set()
+
+    message = upload(visit, zip_bomb(tmp_path / "bomb.docx"))
+    assert "✗" in message and "zip bomb" in message
+
+    big = tmp_path / "big.txt"
+    limit = int(server.settings.max_file_mb * 1e6)
+    big.write_bytes(b"Flemish biotech. " * (limit // 17 + 1000))
+    page.locator("#fa-upload input[type=file]").set_input_files(str(big))
+    # Gradio refuses the file before it reaches the server: an error toast names the file.
+    toast = page.locator("[data-testid=toast-text].error").filter(has_text="big.txt")
+    toast.wait_for()
+    assert re.search(r"maximum|too large|exceed", toast.inner_text(), re.I)
+    visit.shot("11-staff-refused")
+    after = set(uploads.iterdir()) if uploads.exists() else set()
+    assert after == before
+    assert "big" not in page.locator("#fa-docs").inner_text()

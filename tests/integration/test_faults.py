@@ -209,3 +209,25 @@ def test_crash_mid_document_keeps_previous_version(settings, embeddings, monkeyp
     assistant.retriever.refresh()
     answer = assistant.answer("Who agreed to buy TiGenix in 2018?")
     assert "Takeda" in answer.text
+
+
+def test_orphan_vector_with_an_intact_ledger_is_removed(settings, embeddings, caplog):
+    """An ingest killed between writing a vector and recording it leaves a chunk no record
+    claims, while every record is intact: the next sync deletes just that chunk."""
+    indexer = Indexer(settings, embeddings=embeddings)
+    indexer.sync()
+    ledger, keys = indexer.documents(), set(indexer.records.list_keys())
+    text = "Ablynx — Orphan\nA stale chunk that says Novartis acquired Ablynx."
+    indexer.store.collection.add(
+        ids=["orphan-chunk"],
+        documents=[text],
+        embeddings=[embeddings.embed_documents([text])[0]],
+        metadatas=[{"doc_id": "ablynx", "title": "Ablynx", "section": "Orphan"}],
+    )
+    report = Indexer(settings, embeddings=embeddings).sync()
+    assert report.chunks_deleted == 1 and report.chunks_embedded == 0
+    assert "orphan-chunk" not in indexer.store.all_ids()
+    assert indexer.documents() == ledger and set(indexer.records.list_keys()) == keys
+    assert_consistent(indexer, ALL_DOCS)
+    assert "no record claims" in warnings_of(caplog)
+    assert "Novartis" not in answers(settings, embeddings, indexer)

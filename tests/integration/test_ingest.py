@@ -288,3 +288,58 @@ def test_a_data_dir_of_an_older_chunking_recipe_is_re_indexed(settings, embeddin
     assert len(indexer.records.list_keys()) == indexer.store.count()  # old chunks gone
     again = indexer.sync()
     assert again.chunks_embedded == 0 and len(again.unchanged) == 6
+
+
+@pytest.mark.parametrize("cut", ["half", "no-xref", "junk"])
+def test_pdf_with_a_valid_header_and_broken_structure_leaves_nothing(
+    settings, embeddings, tmp_path, cut
+):
+    from tests.unit.test_loaders import minimal_pdf
+
+    good = minimal_pdf("Galapagos is based in Mechelen since 1999")
+    raw = {
+        "half": good[: len(good) // 2],
+        "no-xref": good[: good.index(b"xref")],
+        "junk": b"%PDF-1.7\n" + b"\x00garbage " * 50,
+    }[cut]
+    indexer = indexer_for(settings, embeddings)
+    indexer.sync()
+    count, ledger = indexer.store.count(), indexer.records.documents()
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(raw)
+    with pytest.raises(UploadError, match="PDF"):
+        indexer.add_file(broken)
+    assert not settings.uploads_dir.exists() or not any(settings.uploads_dir.iterdir())
+    assert indexer.store.count() == count and indexer.records.documents() == ledger
+
+
+def test_zip_bomb_through_add_is_refused_and_leaves_nothing(settings, embeddings, monkeypatch):
+    from tests.unit.test_loaders import zip_bomb
+
+    monkeypatch.setenv("FA_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("FA_DATA_DIR", str(settings.data_dir))
+    from assistant.config import get_settings
+
+    get_settings.cache_clear()
+    bomb = zip_bomb(settings.data_dir.parent / "bomb.docx")
+    result = CliRunner().invoke(app, ["add", str(bomb)])
+    get_settings.cache_clear()
+    assert result.exit_code == 1 and "zip bomb" in result.output
+    assert not (settings.uploads_dir / "bomb.docx").exists()
+    assert "bomb" not in stored_doc_ids(indexer_for(settings, embeddings))
+
+
+def test_replace_overwrites_the_upload_and_its_chunks(settings, embeddings, tmp_path):
+    indexer = indexer_for(settings, embeddings)
+    note = tmp_path / "lab-note.txt"
+    note.write_text("Quantix opened a lab in Kortrijk in 2024 with 12 staff.")
+    indexer.add_file(note)
+    note.write_text("Quantix moved its lab to Roeselare in 2025 and now has 30 staff.")
+    with pytest.raises(UploadError, match="--replace"):
+        indexer.add_file(note)
+    report = indexer.add_file(note, replace=True)
+    assert report.updated == ["lab-note"] and not report.added
+    assert "Roeselare" in (settings.uploads_dir / "lab-note.txt").read_text()
+    texts = [r.text for r in indexer.store.all_chunks() if r.metadata["doc_id"] == "lab-note"]
+    assert texts and all("Roeselare" in t and "Kortrijk" not in t for t in texts)
+    assert len(indexer.records.list_keys()) == indexer.store.count()

@@ -155,11 +155,17 @@ def test_oversized_file_rejected(tmp_path):
         load_document(path, max_bytes=100)
 
 
-def test_docx_zip_bomb_rejected(tmp_path):
+def zip_bomb(path: Path) -> Path:
+    """A .docx of well under 1 MB that unpacks to 60 MB."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("word/document.xml", b"\0" * (60 * 1024 * 1024))
-    path = write(tmp_path, "bomb.docx", buffer.getvalue())
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_docx_zip_bomb_rejected(tmp_path):
+    path = zip_bomb(tmp_path / "bomb.docx")
     assert path.stat().st_size < 1_000_000
     with pytest.raises(DocumentError, match="zip bomb"):
         load_document(path, max_bytes=LIMIT)
