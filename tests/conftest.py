@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,8 @@ from assistant.config import Settings, load_settings
 from assistant.embeddings import build_embeddings
 
 ROOT = Path(__file__).resolve().parents[1]
+# CI (CI=true, as `.ci/run` runs) installs every system tool the tests use: none may be missing.
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 SHIPPED_CORPUS = ROOT / "corpus"
 # A small corpus for fast integration tests: real pages of the shipped corpus.
 SMALL_CORPUS_PAGES = [
@@ -22,6 +25,15 @@ SMALL_CORPUS_PAGES = [
     "ecosystem/imec-health.md",
     "history/tigenix.md",
 ]
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip a test whose system tool is missing here; in CI fail it, since .ci/run installs it."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason}, and CI=true: .ci/run must install it", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

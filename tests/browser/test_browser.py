@@ -7,6 +7,7 @@ the page must work offline. A JavaScript dialog anywhere fails the test.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -17,15 +18,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs a chromium binary"),
-]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+from assistant.config import Settings
+from tests.conftest import ROOT, require, running_app
 
-from assistant.config import Settings  # noqa: E402
-from tests.conftest import ROOT, running_app  # noqa: E402
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "correct horse battery staple"
 CHROMIUM_ARGS = [
@@ -85,7 +81,11 @@ def server(tmp_path_factory, model_cache, embeddings) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
+    require(shutil.which("chromium") is not None, "needs Debian's chromium")
+    require(importlib.util.find_spec("playwright") is not None, "needs playwright")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
