@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +27,16 @@ SMALL_CORPUS_PAGES = [
     "ecosystem/imec-health.md",
     "history/tigenix.md",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that index the whole shipped corpus or run the GGUF model are slow wherever they
+    live (tests/test_answers.py too): `-m "not slow"` leaves them out."""
+    for item in items:
+        if "shipped_assistant" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+            "llm"
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 def require(available: bool, reason: str) -> None:
@@ -106,13 +118,66 @@ def shipped_assistant(tmp_path_factory, model_cache, embeddings):
     return instance
 
 
+def ephemeral_ports() -> range:
+    """The ports the kernel hands to outgoing connections and to bind(port 0)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A free TCP port on 127.0.0.1 for a server the test starts."""
+    """A free TCP port on 127.0.0.1 for a server the test starts.
+
+    Taken below the ephemeral range: a port bind(0) found free could go to any outgoing
+    connection before the server binds it; these never do. Random and never handed out twice
+    in a session, so that parallel runs and tests rarely meet; `running_app` retries anyway.
+    """
+    import random
     import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    low = min(ephemeral_ports().start, 32768)
+    for _ in range(200):
+        port = random.randrange(20000, low)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port found below the ephemeral range")
+
+
+@contextmanager
+def killing_on_exit() -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start subprocesses that are killed on the way out, whatever ended the test (a failed
+    assertion, a timeout): none is left running after it."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args, **kwargs) -> subprocess.Popen:
+        started.append(subprocess.Popen(*args, **kwargs))
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()  # reaps it and closes its pipes
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[..., subprocess.Popen]]:
+    with killing_on_exit() as start:
+        yield start
 
 
 @contextmanager
@@ -128,7 +193,14 @@ def running_app(root: Path, model_cache: Path, embeddings, **overrides):
     assistant = Assistant(settings, embeddings=embeddings)
     indexer = Indexer(settings, embeddings=embeddings, store=assistant.store)
     demo = build_app(settings, assistant, indexer)
-    launch(demo, settings, prevent_thread_lock=True)
+    for attempt in range(3):
+        try:
+            launch(demo, settings, prevent_thread_lock=True)
+            break
+        except OSError:  # the port was taken after all: another one
+            if attempt == 2:
+                raise
+            settings = settings.model_copy(update={"port": free_port()})
     try:
         yield f"http://127.0.0.1:{settings.port}", settings, indexer
     finally:

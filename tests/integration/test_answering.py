@@ -12,6 +12,8 @@ from assistant.answers import QuestionError
 from assistant.evaluation.metrics import citation_validity
 from ingest.chunking import body_of
 
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
+
 MARKER = re.compile(r"\[(\d+)\]")
 
 

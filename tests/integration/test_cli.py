@@ -12,6 +12,8 @@ import ingest.cli
 from assistant.config import get_settings
 from cli.main import app
 
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
+
 
 @pytest.fixture
 def cli_env(indexed_settings, monkeypatch):

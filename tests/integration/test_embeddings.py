@@ -13,6 +13,8 @@ from assistant.config import load_settings
 from assistant.embeddings import OnnxEmbeddings, TorchEmbeddings, onnx_model_file
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
+
 TEXTS = [
     "Who founded Ablynx?",
     "VIB",

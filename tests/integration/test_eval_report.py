@@ -8,11 +8,14 @@ import datetime as dt
 import json
 import re
 
+import pytest
 from typer.testing import CliRunner
 
 from assistant.config import get_settings
 from assistant.evaluation.report import DEFINITIONS
 from cli.main import app
+
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
 
 QUESTIONS = [
     {

@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from cli.main import app
 from ingest.indexing import Indexer, UploadError
 
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -149,13 +151,13 @@ def test_rejected_upload_leaves_nothing(settings, embeddings, tmp_path):
     assert indexer.store.count() == count
 
 
-def _ingest_subprocess(settings) -> subprocess.Popen:
+def _ingest_subprocess(spawn, settings) -> subprocess.Popen:
     env = {
         **os.environ,
         "FA_CORPUS_DIR": str(settings.corpus_dir),
         "FA_DATA_DIR": str(settings.data_dir),
     }
-    return subprocess.Popen(
+    return spawn(
         [sys.executable, "-m", "cli", "ingest"],
         env=env,
         cwd=ROOT,
@@ -165,8 +167,8 @@ def _ingest_subprocess(settings) -> subprocess.Popen:
     )
 
 
-def test_sigkill_mid_ingest_then_good_run(settings, embeddings):
-    process = _ingest_subprocess(settings)
+def test_sigkill_mid_ingest_then_good_run(settings, embeddings, spawn):
+    process = _ingest_subprocess(spawn, settings)
     records = settings.record_db
     deadline = time.time() + 120
     # Wait until the ingest has written some chunk records, then kill it hard.
@@ -203,9 +205,9 @@ def test_sigkill_mid_ingest_then_good_run(settings, embeddings):
     assert len(indexer.records.list_keys()) == indexer.store.count()
 
 
-def test_ingests_started_at_once_are_serialised(settings, embeddings):
+def test_ingests_started_at_once_are_serialised(settings, embeddings, spawn):
     """Three ingests on an empty data dir: one creates the index, the others find it done."""
-    processes = [_ingest_subprocess(settings) for _ in range(3)]
+    processes = [_ingest_subprocess(spawn, settings) for _ in range(3)]
     outputs = [process.communicate(timeout=300)[0] for process in processes]
     assert all(process.returncode == 0 for process in processes), "\n".join(outputs)
     combined = "\n".join(outputs)

@@ -7,8 +7,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from assistant.service import Assistant
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
 
 PAGE = """---
 id: zwalmbio
@@ -37,6 +41,7 @@ def cli(settings, *args: str) -> subprocess.CompletedProcess:
         cwd=ROOT,
         capture_output=True,
         text=True,
+        timeout=300,  # run() kills the child when it expires
     )
 
 

@@ -20,6 +20,8 @@ from assistant.answerers.llm import CUT_OFF, UNAVAILABLE
 from assistant.service import Assistant
 from ingest.indexing import Indexer
 
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
+
 pytest.importorskip("langchain_openai", reason="needs the openai extra")
 
 QUESTION = "When was UCB founded?"
