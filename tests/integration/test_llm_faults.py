@@ -43,7 +43,7 @@ def event(delta: str) -> bytes:
 @contextlib.contextmanager
 def scripted_server(mode: str) -> Iterator[str]:
     """cut: two deltas, then the connection drops. trickle: a delta every 0.2 s, forever.
-    stall: the response headers, then silence."""
+    stall: keep-alive comments and never a token."""
     stop = threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -71,8 +71,12 @@ def scripted_server(mode: str) -> Iterator[str]:
                         number += 1
                         stop.wait(0.2)
                 return
-            self.wfile.flush()
-            stop.wait(30)  # stall
+            # stall: alive (a keep-alive comment every 0.3 s resets any read timeout), no tokens
+            with contextlib.suppress(OSError):
+                while not stop.is_set():
+                    self.wfile.write(b"8\r\n: ping\n\n\r\n")  # one chunk of 8 bytes
+                    self.wfile.flush()
+                    stop.wait(0.3)
 
         def log_message(self, *args) -> None:
             pass
