@@ -26,10 +26,12 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 # The llm extra builds llama-cpp-python from source once (pip caches the wheel afterwards):
-# the LLM backend tests run the packaged GGUF model for real.
+# the LLM backend tests run the packaged GGUF model for real. (In a variable: a literal comma
+# would split $(call)'s arguments.)
+DEV_EXTRAS := '.[dev,llm]'
 $(VENV)/.installed-dev: $(VENV)/.installed
 	@echo "• installing the dev tools and the llm extra"
-	@$(call quietly,$(PIP) install --quiet -e '.[dev,llm]')
+	@$(call quietly,$(PIP) install --quiet -e $(DEV_EXTRAS))
 	@touch $@
 
 install: $(VENV)/.installed
