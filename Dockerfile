@@ -9,6 +9,7 @@ COPY pyproject.toml README.md* ./
 COPY assistant assistant
 COPY ingest ingest
 COPY ui ui
+COPY cli cli
 RUN pip install '.[openai]'
 COPY corpus corpus
 RUN useradd --uid 10001 --create-home app && mkdir -p /data /chroma-data \

@@ -7,30 +7,41 @@ PIP := $(BIN)/python -m pip
 # torch first, pinned: 2.13.0 is the CPU build on disk; an unpinned torch pulls a CUDA build.
 TORCH := torch==2.13.0
 
+# Install steps print one line each; pip's own output goes to this log, shown when a step fails.
+LOG := $(VENV)/install.log
+quietly = $(1) >>$(LOG) 2>&1 || { tail -n 40 $(LOG); echo "failed: see $(LOG)"; exit 1; }
+
 .PHONY: run test install install-dev lint eval bench clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
+	@echo "• creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(call quietly,$(PIP) install --quiet --upgrade pip)
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(PIP) install --quiet $(TORCH)
-	$(PIP) install --quiet -e .
-	touch $@
+	@echo "• installing $(TORCH) (CPU build)"
+	@$(call quietly,$(PIP) install --quiet $(TORCH))
+	@echo "• installing flanders-assistant and its dependencies"
+	@$(call quietly,$(PIP) install --quiet -e .)
+	@touch $@
 
 # The llm extra builds llama-cpp-python from source once (pip caches the wheel afterwards):
-# the LLM backend tests run the packaged GGUF model for real.
+# the LLM backend tests run the packaged GGUF model for real. (In a variable: a literal comma
+# would split $(call)'s arguments.)
+DEV_EXTRAS := '.[dev,llm]'
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install --quiet -e '.[dev,llm]'
-	touch $@
+	@echo "• installing the dev tools and the llm extra"
+	@$(call quietly,$(PIP) install --quiet -e $(DEV_EXTRAS))
+	@touch $@
 
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(BIN)/flanders-assistant ingest
-	$(BIN)/flanders-assistant serve
+	@echo "• indexing $${FA_CORPUS_DIR:-corpus} (only new or changed documents)"
+	@$(BIN)/flanders-assistant ingest
+	@$(BIN)/flanders-assistant serve
 
 lint: install-dev
 	$(BIN)/ruff check .

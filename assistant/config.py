@@ -11,6 +11,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "FA_"
+# The answering backends (FA_ANSWERER, the CLI's --backend).
+AnswererName = Literal["extractive", "llamacpp", "openai"]
 
 
 def packaged_model_path() -> str:
@@ -52,9 +54,7 @@ class Settings(BaseSettings):
     candidate_k: int = Field(30, ge=1, le=200, description="Candidates per search before fusion.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     history_turns: int = Field(3, ge=0, le=20, description="Earlier user turns used for context.")
-    answerer: Literal["extractive", "llamacpp", "openai"] = Field(
-        "extractive", description="Answering backend."
-    )
+    answerer: AnswererName = Field("extractive", description="Answering backend.")
     llm_model_path: str = Field("", description="GGUF file for the llamacpp answerer.")
     llm_max_tokens: int = Field(256, ge=1, description="Generation cap for LLM answerers.")
     llm_timeout_s: float = Field(30.0, gt=0, description="LLM call timeout before fallback.")

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -165,6 +166,7 @@ def export_onnx(model_path: str, target: Path) -> Path:
     def write(partial: Path) -> None:
         import torch  # only for the one-time export: queries never import torch
         from transformers import AutoModel
+        from transformers.utils import logging as transformers_logging
 
         class _HiddenStates(torch.nn.Module):
             """Calls the transformer by keyword (its positional order changes between versions)."""
@@ -181,13 +183,17 @@ def export_onnx(model_path: str, target: Path) -> Path:
                 ).last_hidden_state
 
         logger.info("Exporting %s to ONNX at %s (one time)", model_path, target)
+        # A first `make run` prints one line per step: the weight-loading bar and the
+        # exporter's tracing warnings say nothing a user can act on.
+        transformers_logging.disable_progress_bar()
         inner = AutoModel.from_pretrained(model_path, attn_implementation="eager")
         model = _HiddenStates(inner).eval()
         sample = load_tokenizer(model_path).encode("Flanders biotech example sentence.")
         ids = torch.tensor([sample.ids], dtype=torch.long)
         mask = torch.tensor([sample.attention_mask], dtype=torch.long)
         axes = {0: "batch", 1: "tokens"}
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.onnx.export(
                 model,
                 (ids, mask, torch.zeros_like(ids)),

@@ -127,7 +127,7 @@ def main() -> None:
     }
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ingest"], env=env, check=True, capture_output=True
+        [sys.executable, "-m", "cli", "ingest"], env=env, check=True, capture_output=True
     )
     print(f"no-op sync: {time.perf_counter() - started:.2f} s (CLI, process start included)")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

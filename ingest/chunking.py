@@ -17,15 +17,24 @@ from assistant.embeddings import MAX_TOKENS, count_tokens
 from assistant.sentences import split_sentences
 from ingest.documents import SourceDocument
 from ingest.injection import FLAGGED_KEY, SEPARATOR, flagged_sentences
+from ingest.section_sources import section_sources
 
 HEADINGS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 PREFIX_SEPARATOR = " — "
+# Raise when chunk text or metadata change for the same document: the indexer re-indexes
+# every document whose chunks were made by another recipe. 2: per-section sources.
+RECIPE_VERSION = 2
 
 
 @dataclass(frozen=True)
 class ChunkingConfig:
     chunk_tokens: int
     overlap_tokens: int
+
+    @property
+    def signature(self) -> str:
+        """Everything besides the document that decides its chunks."""
+        return f"recipe-{RECIPE_VERSION}:{self.chunk_tokens}:{self.overlap_tokens}"
 
 
 def embed_prefix(title: str, section: str) -> str:
@@ -58,7 +67,9 @@ def chunk_document(document: SourceDocument, tokenizer, config: ChunkingConfig) 
 
     meta = document.meta
     chunks: list[Document] = []
-    for section, content in _sections(document.text):
+    sections = _sections(document.text)
+    backing = section_sources([f"{s}\n{c}" for s, c in sections], list(meta.sources))
+    for (section, content), sources in zip(sections, backing, strict=True):
         prefix = embed_prefix(meta.title, section)
         budget = MAX_TOKENS - 2 - length(prefix + "\n") - 1
         size = max(32, min(config.chunk_tokens, budget))
@@ -79,7 +90,7 @@ def chunk_document(document: SourceDocument, tokenizer, config: ChunkingConfig) 
                 "kind": meta.kind,
                 "language": meta.language,
                 "section": section,
-                "sources": " ".join(meta.sources),
+                "sources": " ".join(sources),  # this section's, see section_sources
                 "path": document.path,
                 "position": len(chunks),
                 "doc_hash": document.content_hash,

@@ -19,6 +19,7 @@ from assistant.store import StoreUnavailable
 from assistant.write_failures import EXIT_CODE as UNWRITABLE
 from assistant.write_failures import DataDirUnwritable, reporting_write_failures
 from ingest.corpus_check import check_corpus, fact_coverage
+from ingest.documents import Kind, Language
 from ingest.indexing import Indexer, IngestBusy, SyncReport, UploadError
 
 console = Console(soft_wrap=True)
@@ -91,8 +92,8 @@ def add(
     files: Annotated[list[Path], typer.Argument(help="Files to add (.md .txt .html .pdf .docx).")],
     title: Annotated[str | None, typer.Option(help="Title (default: from the file).")] = None,
     source_url: Annotated[str | None, typer.Option(help="Where the content comes from.")] = None,
-    kind: Annotated[str | None, typer.Option(help="ecosystem or history.")] = None,
-    language: Annotated[str | None, typer.Option(help="en or nl.")] = None,
+    kind: Annotated[Kind | None, typer.Option(help="Default: ecosystem.")] = None,
+    language: Annotated[Language | None, typer.Option(help="Default: en.")] = None,
     replace: Annotated[bool, typer.Option(help="Overwrite a document with the same id.")] = False,
 ) -> None:
     """Copy files into corpus/uploads under safe names and index them at once."""
@@ -161,8 +162,11 @@ def docs(
         for record in records:
             print(json.dumps(asdict(record), ensure_ascii=False))
         return
-    table = Table("kind", "lang", "chunks", "indexed", "title")
-    table.add_column("id", no_wrap=True)
+    # Every column but the title keeps its width: the title wraps on a narrow terminal.
+    table = Table()
+    for name in ("id", "kind", "lang", "chunks", "indexed"):
+        table.add_column(name, no_wrap=True, justify="right" if name == "chunks" else "left")
+    table.add_column("title", ratio=1, overflow="fold")
     for record in records:
         when = dt.datetime.fromtimestamp(record.indexed_at).strftime("%Y-%m-%d %H:%M")
         table.add_row(

@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL = re.compile(r"^(https?://\S+|uploads/\S+)$")
+# Also the CLI's choices for --kind and --language.
+Kind = Literal["ecosystem", "history"]
+Language = Literal["en", "nl"]
 
 
 class Milestone(BaseModel):
@@ -28,8 +31,8 @@ class FrontMatter(BaseModel):
 
     id: str
     title: str = Field(min_length=3, max_length=200)
-    kind: Literal["ecosystem", "history"]
-    language: Literal["en", "nl"]
+    kind: Kind
+    language: Language
     sources: list[str] = Field(min_length=1)
     updated: dt.date | None = None
     tags: list[str] = Field(default_factory=list)

@@ -8,6 +8,7 @@ previous version of every document stays answerable until its replacement is sto
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -166,7 +167,7 @@ class Indexer:
             todo = []
             for document in documents:
                 known = ledger.get(document.doc_id)
-                if known and known.content_hash == document.content_hash:
+                if known and known.content_hash == self._index_hash(document):
                     report.unchanged.append(document.doc_id)
                 else:
                     todo.append(document)
@@ -202,6 +203,8 @@ class Indexer:
     ) -> SyncReport:
         """Copy a staff file into corpus/uploads under a safe name and index it at once."""
         started = time.perf_counter()
+        if source.is_dir():
+            raise UploadError(f"{source}: is a folder; add the files inside it ({source}/*)")
         name = safe_upload_name(original_name or source.name)
         uploads = self.settings.uploads_dir
         uploads.mkdir(parents=True, exist_ok=True)
@@ -229,7 +232,8 @@ class Indexer:
             if (target.exists() or clash) and not replace:
                 raise UploadError(
                     f"{name}: a document with id '{document.doc_id}' already exists; "
-                    "use replace to overwrite it"
+                    "to overwrite it, use --replace (on the staff page: 'Replace a document "
+                    "with the same id')"
                 )
             if clash and clash.path != str(target) and Path(clash.path).exists():
                 raise UploadError(
@@ -321,7 +325,7 @@ class Indexer:
                 title=document.meta.title,
                 kind=document.meta.kind,
                 language=document.meta.language,
-                content_hash=document.content_hash,
+                content_hash=self._index_hash(document),
                 chunks=len(chunks),
                 indexed_at=time.time(),
             )
@@ -351,6 +355,12 @@ class Indexer:
                 doc_id,
                 error,
             )
+
+    def _index_hash(self, document: SourceDocument) -> str:
+        """The document's content and the chunking recipe: a change to either re-indexes it
+        (a data dir made by an older recipe picks up the new chunks and their metadata)."""
+        key = f"{document.content_hash}:{self.chunking.signature}"
+        return hashlib.sha256(key.encode()).hexdigest()
 
     def _delete_chunks(self, doc_id: str) -> int:
         keys = self.records.list_keys(group_ids=[doc_id])

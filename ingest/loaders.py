@@ -20,6 +20,9 @@ from ingest.documents import (
 
 SUPPORTED = (".md", ".txt", ".html", ".htm", ".pdf", ".docx")
 DOCX_MAX_UNPACKED = 50 * 1024 * 1024  # a .docx that inflates beyond this is treated as a zip bomb
+# Metadata titles that name the file, not the document ("Microsoft Word - notes.docx").
+PDF_NAME_TITLE = re.compile(r"\.(docx?|pdf|odt|rtf|pptx?)$|^microsoft \w+ - ", re.IGNORECASE)
+HEADING_ENDS = (".", ",", ";", ":", "!", "?")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
@@ -91,9 +94,31 @@ def pdf_text(raw: bytes) -> str:
     try:
         reader = PdfReader(io.BytesIO(raw))
         pages = [page.extract_text() or "" for page in reader.pages]
+        title = _pdf_metadata_title(reader)
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
         raise DocumentError(f"unreadable PDF: {error}") from None
-    return "\n\n".join(pages)
+    # PDF text has no headings: a short first line that reads as one becomes the heading,
+    # set apart from the body it would otherwise run into, and the title unless the
+    # metadata names one.
+    first, _, rest = "\n\n".join(pages).strip().partition("\n")
+    if rest.strip() and _reads_as_heading(first):
+        text = f"{'##' if title else '#'} {first.strip()}\n\n{rest.strip()}"
+    else:
+        text = f"{first}\n{rest}".strip()
+    return f"# {title}\n\n{text}" if title else text
+
+
+def _pdf_metadata_title(reader) -> str | None:
+    """The document title a PDF declares, unless it is a tool's placeholder or a file name."""
+    title = " ".join(str((reader.metadata or {}).get("/Title") or "").split())
+    if not title or title.lower() in ("untitled", "title") or PDF_NAME_TITLE.search(title):
+        return None
+    return title[:200]
+
+
+def _reads_as_heading(line: str) -> bool:
+    line = line.strip()
+    return 0 < len(line) <= 100 and len(line.split()) <= 12 and not line.endswith(HEADING_ENDS)
 
 
 def docx_text(raw: bytes) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,6 +15,8 @@ from assistant.config import Settings, load_settings
 from assistant.embeddings import build_embeddings
 
 ROOT = Path(__file__).resolve().parents[1]
+# CI (CI=true, as `.ci/run` runs) installs every system tool the tests use: none may be missing.
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 SHIPPED_CORPUS = ROOT / "corpus"
 # A small corpus for fast integration tests: real pages of the shipped corpus.
 SMALL_CORPUS_PAGES = [
@@ -22,6 +27,25 @@ SMALL_CORPUS_PAGES = [
     "ecosystem/imec-health.md",
     "history/tigenix.md",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that index the whole shipped corpus or run the GGUF model are slow wherever they
+    live (tests/test_answers.py too): `-m "not slow"` leaves them out."""
+    for item in items:
+        if "shipped_assistant" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+            "llm"
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip a test whose system tool is missing here; in CI fail it, since .ci/run installs it."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason}, and CI=true: .ci/run must install it", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -109,13 +133,66 @@ def shipped_assistant(tmp_path_factory, model_cache, embeddings):
     return instance
 
 
+def ephemeral_ports() -> range:
+    """The ports the kernel hands to outgoing connections and to bind(port 0)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A free TCP port on 127.0.0.1 for a server the test starts."""
+    """A free TCP port on 127.0.0.1 for a server the test starts.
+
+    Taken below the ephemeral range: a port bind(0) found free could go to any outgoing
+    connection before the server binds it; these never do. Random and never handed out twice
+    in a session, so that parallel runs and tests rarely meet; `running_app` retries anyway.
+    """
+    import random
     import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    low = min(ephemeral_ports().start, 32768)
+    for _ in range(200):
+        port = random.randrange(20000, low)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port found below the ephemeral range")
+
+
+@contextmanager
+def killing_on_exit() -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start subprocesses that are killed on the way out, whatever ended the test (a failed
+    assertion, a timeout): none is left running after it."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args, **kwargs) -> subprocess.Popen:
+        started.append(subprocess.Popen(*args, **kwargs))
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()  # reaps it and closes its pipes
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[..., subprocess.Popen]]:
+    with killing_on_exit() as start:
+        yield start
 
 
 @contextmanager
@@ -133,7 +210,14 @@ def running_app(root: Path, model_cache: Path, embeddings, **overrides):
     indexer = Indexer(settings, embeddings=embeddings, store=assistant.store)
     staff = StaffAccess.from_settings(settings)
     demo = build_app(settings, assistant, indexer, staff)
-    launch(demo, settings, staff, prevent_thread_lock=True)
+    for attempt in range(3):
+        try:
+            launch(demo, settings, staff, prevent_thread_lock=True)
+            break
+        except OSError:  # the port was taken after all: another one
+            if attempt == 2:
+                raise
+            settings = settings.model_copy(update={"port": free_port()})
     try:
         yield f"http://127.0.0.1:{settings.port}", settings, indexer
     finally:

@@ -39,6 +39,7 @@ THEME = gr.themes.Default(
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
 )
 CSS = (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
+ON_LOAD_JS = (Path(__file__).with_name("app.js")).read_text(encoding="utf-8")
 
 
 def status_html(assistant: Assistant, indexer: Indexer) -> str:
@@ -102,6 +103,7 @@ def build_app(
             api_visibility="private",
         )
         demo.load(current_status, outputs=status, api_visibility="private")
+        demo.load(None, js=ON_LOAD_JS)  # topic buttons; focus without scrolling
     return demo
 
 
@@ -137,6 +139,7 @@ def launch(
         mcp_server=False,
         pwa=False,
         show_error=False,
+        quiet=True,  # `serve` prints the one line with the address, without the share hint
     )
 
 

@@ -142,8 +142,7 @@ def build_chat(assistant: Assistant, feedback: FeedbackStore) -> None:
             lines=1,
             max_lines=4,
             scale=5,
-            elem_id="fa-question",
-            autofocus=True,
+            elem_id="fa-question",  # focused by ui/app.js on wide screens only
         )
         send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="fa-send")
         clear = gr.Button("Clear", scale=1, min_width=80, elem_id="fa-clear")

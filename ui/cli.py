@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -25,12 +27,31 @@ def serve(
     except SettingsError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+    if not port_free(settings.host, settings.port):
+        console.print(
+            f"[red]Port {settings.port} on {settings.host} is in use: choose another with "
+            "--port or FA_PORT.[/red]"
+        )
+        raise typer.Exit(2)
     from ui.app import serve as serve_app
 
     serves_staff = settings.admin_password is not None and settings.staff_ui == "on"
     staff = "with" if serves_staff else "without"
     console.print(f"Serving on http://{settings.host}:{settings.port} ({staff} the staff page)")
     serve_app(settings)
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether the web app could listen there: checked before minutes of model loading, and so
+    that the message names our settings rather than Gradio's own variable."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        # uvicorn sets SO_REUSEADDR too: a port with only closing connections is free to it.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            return error.errno != errno.EADDRINUSE
+    return True
 
 
 @feedback_app.command("export")

@@ -24,6 +24,10 @@ _NEUTRALISE = str.maketrans(
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+# A sentence of an answer and the markers after it: "Sanofi bought Ablynx. [1][2]".
+_SAID = re.compile(r"(.+?)\s*((?:\[\d{1,3}\]\s*)+)")
+TOPIC_QUESTION = {"en": "What is {}?", "nl": "Wat is {}?"}
+TOPICS_LABEL = {"en": "Ask about:", "nl": "Vraag naar:"}
 
 REFUSAL_NOTE = (
     "No answer found in the documents: the assistant only answers from its sources. "
@@ -77,6 +81,50 @@ def highlight(text: str, terms: set[str]) -> str:
     return "".join(out)
 
 
+def said_by_source(answer_text: str) -> dict[int, list[str]]:
+    """The answer's sentences, by the number of the source marker that follows each."""
+    said: dict[int, list[str]] = {}
+    for match in _SAID.finditer(answer_text):
+        for number in _CITATION.findall(match.group(2)):
+            said.setdefault(int(number), []).append(match.group(1).strip())
+    return said
+
+
+def passage_html(text: str, sentences: Iterable[str], terms: set[str]) -> str:
+    """The passage with the sentences the answer quotes marked whole, and elsewhere the
+    question's words: a reader sees at once where the answer stands in its source."""
+    spans = sorted(
+        (start, start + len(sentence))
+        for sentence in sentences
+        if sentence and (start := text.find(sentence)) >= 0
+    )
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        if start < last:
+            continue  # overlaps a sentence already marked
+        out.append(highlight(text[last:start], terms))
+        out.append(f"<mark class='fa-said'>{escape_text(text[start:end])}</mark>")
+        last = end
+    out.append(highlight(text[last:], terms))
+    return "".join(out)
+
+
+def topics_html(answer: Answer) -> str:
+    """A refusal's related topics as buttons: a click asks about the topic (ui/app.js)."""
+    if not answer.related_topics:
+        return ""
+    template = TOPIC_QUESTION.get(answer.language, TOPIC_QUESTION["en"])
+    buttons = "".join(
+        f"<button type='button' class='fa-topic' value='"
+        f"{escape_text(template.format(name))}'>{escape_text(topic)}</button>"
+        for topic in answer.related_topics
+        if (name := topic.split(": ")[0].strip())  # "Ablynx: the Nanobody company" -> Ablynx
+    )
+    label = TOPICS_LABEL.get(answer.language, TOPICS_LABEL["en"])
+    return f"<div class='fa-topics'><span>{escape_text(label)}</span> {buttons}</div>"
+
+
 def source_anchor(turn: int, number: int) -> str:
     return f"fa-src-{turn}-{number}"
 
@@ -105,6 +153,7 @@ def sources_html(answer: Answer, question: str, turn: int) -> str:
     if not answer.citations:
         return ""
     terms = question_terms(question)
+    said = said_by_source(answer.text)
     items = []
     for c in answer.citations:
         urls = c.sources or ([c.url] if c.url else [])
@@ -117,7 +166,8 @@ def sources_html(answer: Answer, question: str, turn: int) -> str:
             f"<span class='fa-num'>&#91;{c.number}&#93;</span> "
             f"<strong>{escape_text(c.title)}</strong>{section}"
             f"<div class='fa-links'>{links}</div>"
-            f"<blockquote class='fa-passage'>{highlight(c.text, terms)}</blockquote></li>"
+            f"<blockquote class='fa-passage'>{passage_html(c.text, said.get(c.number, []), terms)}"
+            "</blockquote></li>"
         )
     return f"<div class='fa-sources'><div class='fa-sources-title'>Sources</div><ol>{''.join(items)}</ol></div>"
 
@@ -131,6 +181,7 @@ def answer_html(answer: Answer, question: str, turn: int) -> str:
         parts.append(
             f"<p class='fa-refusal'><strong>Note:</strong> {escape_text(REFUSAL_NOTE)}</p>"
         )
+        parts.append(topics_html(answer))
     if answer.notice:
         parts.append(f"<p class='fa-notice'>{escape_text(answer.notice)}</p>")
     parts.append(sources_html(answer, question, turn))

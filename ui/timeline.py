@@ -13,6 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.lexical import terms
 from ingest.documents import DocumentError, validate_front_matter
 from ingest.loaders import split_front_matter
 from ui.render import escape_text, safe_url
@@ -22,6 +23,10 @@ logger = logging.getLogger(__name__)
 LANE_HEIGHT = 18
 LABEL_WIDTH = 190
 CHART_WIDTH = 980
+LABEL_CHARS = 30
+# Share of words two same-year events must have in common to be one milestone told twice
+# ("becomes head of a new bacteriological institute" / "... anti-rabies and bacteriological").
+REPEAT_OVERLAP = 0.6
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,27 @@ def load_milestones(corpus_dir: Path) -> list[Milestone]:
         url = next((s for s in meta.sources if safe_url(s)), "")
         page = meta.title.split(":")[0].strip()
         milestones.extend(Milestone(m.year, m.event, meta.id, page, url) for m in meta.milestones)
-    return sorted(milestones, key=lambda m: (m.year, m.page))
+    return sorted(without_repeats(milestones), key=lambda m: (m.year, m.page))
+
+
+def without_repeats(milestones: list[Milestone]) -> list[Milestone]:
+    """One dot per event: an overview page and a person's page often give the same milestone
+    in other words. Of a same-year pair sharing most of their words, the one from the page
+    the event is most about (its title's words in the event) stays, then the longer text."""
+
+    def about(m: Milestone) -> tuple[int, int]:
+        return len(set(terms(m.page)) & set(terms(m.event))), len(m.event)
+
+    kept: list[Milestone] = []
+    for m in sorted(milestones, key=about, reverse=True):
+        words = set(terms(m.event))
+        if not any(k.year == m.year and _similar(words, set(terms(k.event))) for k in kept):
+            kept.append(m)
+    return kept
+
+
+def _similar(a: set[str], b: set[str]) -> bool:
+    return bool(a and b) and len(a & b) / len(a | b) >= REPEAT_OVERLAP
 
 
 def _wrap_link(url: str, inner: str) -> str:
@@ -87,10 +112,13 @@ def chart_svg(milestones: list[Milestone]) -> str:
         )
     for page, lane in lanes.items():
         y = lane * LANE_HEIGHT + LANE_HEIGHT / 2 + 4
-        label = page if len(page) <= 30 else page[:29].rstrip() + "…"
+        label = page if len(page) <= LABEL_CHARS else page[: LABEL_CHARS - 1].rstrip() + "…"
+        # The full name is the group's first child <title>: the hover text of the whole row.
         parts.append(
-            f"<text x='4' y='{y + 4:.1f}' class='fa-lane'>{escape_text(label)}"
-            f"<title>{escape_text(page)}</title></text>"
+            f"<g class='fa-lane-row'><title>{escape_text(page)}</title>"
+            f"<rect x='0' y='{y - LANE_HEIGHT / 2:.1f}' width='{LABEL_WIDTH}'"
+            f" height='{LANE_HEIGHT}' class='fa-lane-hit'/>"
+            f"<text x='4' y='{y + 4:.1f}' class='fa-lane'>{escape_text(label)}</text></g>"
         )
     for m in milestones:
         y = lanes[m.page] * LANE_HEIGHT + LANE_HEIGHT / 2 + 4

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from filelock import FileLock
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import convert_to_openai_messages
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompt_values import PromptValue
@@ -150,6 +151,19 @@ def is_refusal(text: str) -> bool:
     return bool(DONT_KNOW_PATTERN.search(text.replace("’", "'")[:80]))
 
 
+class _StopOnToken(BaseCallbackHandler):
+    """Raises on the first token after `stop` is set (raise_error: LangChain lets it through)."""
+
+    raise_error = True
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def on_llm_new_token(self, token: str, **kwargs) -> None:
+        if self.stop.is_set():
+            raise LlmTimeout("the answer was given up")
+
+
 class LlmAnswerer:
     """Answers with an LLM chain; falls back to the extractive answerer when the LLM fails."""
 
@@ -228,10 +242,16 @@ class LlmAnswerer:
         done = object()
 
         def work() -> None:
-            # Once the caller gives up, the rest of the stream is read and dropped: closing a
-            # LangChain stream would drain it just the same. The llamacpp model stops at once.
+            # Once the caller gives up, the next token raises inside the model's own loop,
+            # which closes its HTTP response: leaving a LangChain stream early would instead
+            # read it to the end, so a server that kept sending would hold this thread.
+            # The llamacpp model sees `stop` and ends its generation at once.
+            config: RunnableConfig = {
+                "configurable": {"stop": stop},
+                "callbacks": [_StopOnToken(stop)],
+            }
             try:
-                for delta in (chain or self.chain).stream(inputs, {"configurable": {"stop": stop}}):
+                for delta in (chain or self.chain).stream(inputs, config):
                     channel.put(delta)
             except Exception as error:  # re-raised in the caller's thread, which decides
                 channel.put(error)

@@ -11,10 +11,17 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from assistant.config import get_settings
+from assistant.config import AnswererName, get_settings
 from assistant.evaluation.dataset import load_dataset
+from assistant.evaluation.gate import THRESHOLDS_FILE, check_gate, load_thresholds
 from assistant.evaluation.report import write_report
-from assistant.evaluation.runner import compare, results_document, run_items
+from assistant.evaluation.runner import (
+    comparison,
+    comparison_lines,
+    results_document,
+    run_details,
+    run_items,
+)
 
 DEFAULT_DATASET = Path("tests/eval/questions.jsonl")
 console = Console(soft_wrap=True)
@@ -36,7 +43,7 @@ def evaluate(
         str | None, typer.Option(help="Only this split of the set: train, dev or test.")
     ] = None,
     backend: Annotated[
-        str | None, typer.Option(help="Answerer backend (default: settings).")
+        AnswererName | None, typer.Option(help="Answerer (default: FA_ANSWERER).")
     ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write results JSON here.")
@@ -50,6 +57,9 @@ def evaluate(
     baseline: Annotated[
         bool, typer.Option(help="Also run the plain LangChain tutorial pipeline.")
     ] = False,
+    thresholds: Annotated[
+        Path, typer.Option(help="The gate's thresholds, a table per question set.")
+    ] = THRESHOLDS_FILE,
 ) -> None:
     """Score retrieval and answers on the question set."""
     from assistant.service import Assistant
@@ -62,7 +72,7 @@ def evaluate(
         _Backend(assistant, name),
         list(track(items, description=f"asking ({name})", console=console)),
     )
-    document = results_document(scores, name)
+    document = results_document(scores, name, run_details(settings, dataset, name))
     baseline_document = None
     if baseline:
         from assistant.evaluation.baseline import BaselinePipeline
@@ -78,11 +88,14 @@ def evaluate(
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
-    if report:
-        console.print(f"report: {write_report(report, document, baseline_document)}")
-    if compare_with:
-        for line in compare(compare_with, document):
+    change = comparison(compare_with, document) if compare_with else None
+    if change:
+        for line in comparison_lines(change):
             console.print(line, markup=False)
+    if report:
+        gate = check_gate(document["summary"], load_thresholds(thresholds, dataset))
+        path = write_report(report, document, baseline_document, gate=gate, change=change)
+        console.print(f"report: {path}")
 
 
 def print_summary(document: dict, baseline: dict | None) -> None:

@@ -7,6 +7,7 @@ the page must work offline. A JavaScript dialog anywhere fails the test.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -17,15 +18,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs a chromium binary"),
-]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+from assistant.config import Settings
+from tests.conftest import ROOT, require, running_app
 
-from assistant.config import Settings  # noqa: E402
-from tests.conftest import ROOT, running_app  # noqa: E402
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "correct horse battery staple"
 CHROMIUM_ARGS = [
@@ -36,6 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ANSWER_TIMEOUT_MS = 60_000
+PHONE = {"width": 390, "height": 844}
 ZWALMBIO = """---
 id: zwalmbio
 title: "Zwalmbio: a made-up biotech from Zwalm"
@@ -84,7 +81,11 @@ def server(tmp_path_factory, model_cache, embeddings) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
+    require(shutil.which("chromium") is not None, "needs Debian's chromium")
+    require(importlib.util.find_spec("playwright") is not None, "needs playwright")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
@@ -108,7 +109,17 @@ class Visit:
 
 @pytest.fixture
 def visit(browser, server, tmp_path) -> Iterator[Visit]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield from visiting(browser, server, tmp_path, {"width": 1100, "height": 900})
+
+
+@pytest.fixture
+def phone(browser, server, tmp_path) -> Iterator[Visit]:
+    """The page on a phone-sized screen (an iPhone 12-14 is 390 x 844 CSS pixels)."""
+    yield from visiting(browser, server, tmp_path, PHONE)
+
+
+def visiting(browser, server, tmp_path, viewport: dict) -> Iterator[Visit]:
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(ANSWER_TIMEOUT_MS)
     state = Visit(page, [], [], tmp_path, server.url)
@@ -334,3 +345,86 @@ def test_hostile_question_and_document_render_as_text(visit, tmp_path):
 
     open_tab(visit, "Staff")
     remove(visit, "quuxbio")
+
+
+def page_width(visit: Visit) -> int:
+    return visit.page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def test_phone_width_keeps_title_tabs_and_timeline_on_screen(phone):
+    page = phone.page
+    page.wait_for_timeout(1000)  # the on-load script has run
+    assert page.evaluate("() => window.scrollY") == 0
+    title = page.locator("#fa-title-bar").bounding_box()
+    tabs = page.get_by_role("tab", name="Timeline").bounding_box()
+    assert title["y"] >= 0 and tabs["y"] + tabs["height"] <= PHONE["height"]
+    focused = page.evaluate("() => document.activeElement && document.activeElement.tagName")
+    assert focused not in ("TEXTAREA", "INPUT")  # no keyboard popping up on load
+    assert page_width(phone) <= PHONE["width"]
+    phone.shot("08-phone-ask")
+
+    open_tab(phone, "Timeline")
+    page.locator("#fa-timeline svg.fa-timeline-chart").wait_for()
+    assert page_width(phone) <= PHONE["width"]
+    for selector in ("#fa-timeline", "#fa-timeline .fa-milestones"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], selector
+    entry = page.locator("#fa-timeline .fa-milestones li").first.bounding_box()
+    assert entry["x"] + entry["width"] <= PHONE["width"]
+    phone.shot("09-phone-timeline")
+
+
+def test_wide_screen_focuses_the_question_box(visit):
+    visit.page.wait_for_function(
+        "() => document.activeElement && document.activeElement.closest('#fa-question')"
+    )
+    assert visit.page.evaluate("() => window.scrollY") == 0
+
+
+def test_answer_sentence_is_marked_in_its_passage_and_topics_ask(visit):
+    page = visit.page
+    answer = ask(visit, "Who acquired Ablynx?")
+    said = answer.locator(".fa-passage mark.fa-said").first
+    sentence = said.inner_text().strip()
+    assert sentence and sentence in answer.locator("p").first.inner_text()
+
+    refused = ask(visit, "What is the best stoofvlees recipe?")
+    topics = refused.locator("button.fa-topic")
+    assert topics.count() >= 1
+    question = topics.first.get_attribute("value")
+    done = page.locator("[data-testid=bot] .fa-answer:not(.fa-streaming)")
+    before = done.count()
+    topics.first.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll("
+        "'[data-testid=bot] .fa-answer:not(.fa-streaming)').length > n",
+        arg=before,
+    )
+    assert page.locator("[data-testid=user]").last.inner_text().strip() == question
+    visit.shot("10-topic-asked")
+
+
+def test_staff_upload_refuses_zip_bombs_and_files_over_the_limit(visit, server, tmp_path):
+    from tests.unit.test_loaders import zip_bomb
+
+    page = visit.page
+    log_in(visit)
+    page.locator("#fa-admin-panel").wait_for(state="visible")
+    uploads = server.settings.uploads_dir
+    before = set(uploads.iterdir()) if uploads.exists() else set()
+
+    message = upload(visit, zip_bomb(tmp_path / "bomb.docx"))
+    assert "✗" in message and "zip bomb" in message
+
+    big = tmp_path / "big.txt"
+    limit = int(server.settings.max_file_mb * 1e6)
+    big.write_bytes(b"Flemish biotech. " * (limit // 17 + 1000))
+    page.locator("#fa-upload input[type=file]").set_input_files(str(big))
+    # Gradio refuses the file before it reaches the server: an error toast names the file.
+    toast = page.locator("[data-testid=toast-text].error").filter(has_text="big.txt")
+    toast.wait_for()
+    assert re.search(r"maximum|too large|exceed", toast.inner_text(), re.I)
+    visit.shot("11-staff-refused")
+    after = set(uploads.iterdir()) if uploads.exists() else set()
+    assert after == before
+    assert "big" not in page.locator("#fa-docs").inner_text()

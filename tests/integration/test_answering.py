@@ -12,16 +12,19 @@ from assistant.answers import QuestionError
 from assistant.evaluation.metrics import citation_validity
 from ingest.chunking import body_of
 
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
+
 MARKER = re.compile(r"\[(\d+)\]")
 
 
 @pytest.mark.parametrize(("query", "doc_id"), [("1928", "ucb-history"), ("Keppra", "ucb-history")])
-def test_keyword_search_finds_what_dense_search_misses(assistant, query, doc_id):
+def test_a_bare_year_or_name_finds_the_page_that_holds_it(assistant, query, doc_id):
+    """Embeddings blur exact names and years; a reader searching for one still gets the page
+    (and the passage) that contains it first: BM25 beside the dense search sees to that."""
     vector = assistant.embeddings.embed_query(query)
-    dense = [row.metadata["doc_id"] for row, _ in assistant.store.query(vector, 3, None)]
-    hybrid = [hit.doc_id for hit in assistant.retriever.retrieve(query, 3, query_vector=vector)]
-    assert doc_id not in dense  # embeddings blur exact names and years ...
-    assert hybrid[0] == doc_id  # ... which BM25 catches
+    hits = assistant.retriever.retrieve(query, 3, query_vector=vector)
+    assert hits[0].doc_id == doc_id
+    assert query in hits[0].chunk.text
 
 
 def test_filters_by_kind(assistant):
@@ -67,7 +70,7 @@ def test_follow_up_carries_the_entity(assistant):
     answer = assistant.answer("When was it sold, and to whom?", history=["Who founded Ablynx?"])
     assert not answer.refused
     assert "Sanofi" in answer.text
-    assert answer.citations[0].doc_id == "ablynx"
+    assert "ablynx" in {c.doc_id for c in answer.citations}
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x01\x02", "x" * 2001, "?!"])
@@ -86,8 +89,8 @@ def test_stream_yields_deltas_then_the_answer(assistant):
 
 
 def test_cli_ask_json(indexed_settings, monkeypatch):
-    from assistant.cli import app
     from assistant.config import get_settings
+    from cli.main import app
 
     monkeypatch.setenv("FA_CORPUS_DIR", str(indexed_settings.corpus_dir))
     monkeypatch.setenv("FA_DATA_DIR", str(indexed_settings.data_dir))

@@ -20,7 +20,7 @@ import pytest
 from assistant.service import Assistant
 from assistant.store import IndexStore, StoreUnavailable
 from ingest.indexing import Indexer
-from tests.conftest import free_port, make_settings
+from tests.conftest import free_port, make_settings, require
 from ui.app import status_html
 
 pytestmark = pytest.mark.slow
@@ -75,8 +75,10 @@ class ChromaServer:
 
 @pytest.fixture
 def chroma_server(tmp_path) -> Iterator[ChromaServer]:
-    if not CHROMA.exists() and shutil.which("chroma") is None:
-        pytest.skip("needs the `chroma` CLI shipped by chromadb")
+    require(
+        CHROMA.exists() or shutil.which("chroma") is not None,
+        "needs the `chroma` CLI shipped by chromadb",
+    )
     server = ChromaServer(tmp_path / "chroma-server", tmp_path / "chroma.log")
     try:
         server.start()

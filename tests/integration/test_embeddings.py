@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import onnx
 import pytest
 
 from assistant.config import load_settings
 from assistant.embeddings import OnnxEmbeddings, TorchEmbeddings, onnx_model_file
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
 
 TEXTS = [
     "Who founded Ablynx?",
@@ -42,3 +48,24 @@ def test_default_export_uses_fused_attention(model_cache):
     graph = onnx.load(str(onnx_model_file(model_cache, model_path, "onnx"))).graph
     op_types = {node.op_type for node in graph.node}
     assert {"Attention", "SkipLayerNormalization"} <= op_types
+
+
+def test_first_export_prints_nothing(tmp_path):
+    """A first `make run` shows one line per step: no weight-loading bar, no tracer warnings."""
+    script = (
+        "from assistant.config import load_settings\n"
+        "from assistant.embeddings import export_onnx\n"
+        "import sys\n"
+        "export_onnx(load_settings().embedding_model_path, __import__('pathlib').Path(sys.argv[1]))\n"
+    )
+    target = tmp_path / "exported.onnx"
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", script, str(target)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert target.exists()
+    assert done.stdout == "" and done.stderr == ""

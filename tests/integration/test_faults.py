@@ -18,7 +18,7 @@ from assistant.config import Settings
 from assistant.service import Assistant
 from assistant.store import StoreUnavailable
 from ingest.indexing import Indexer
-from tests.conftest import make_settings
+from tests.conftest import make_settings, require
 
 pytestmark = pytest.mark.slow
 
@@ -119,8 +119,6 @@ def test_lost_index_directory_rebuilds_from_corpus(
 
 def _make_immutable(path: Path) -> bool:
     """chattr +i: refused even to root (tests run as root, so chmod would not stop them)."""
-    if shutil.which("chattr") is None:
-        return False
     return subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
 
 
@@ -136,8 +134,8 @@ def test_unwritable_data_dir_is_a_clear_error(
         # An immutable directory behaves like a read-only mount: nothing can be created in it.
         broken = tmp_path / "readonly-data"
         broken.mkdir()
-        if not _make_immutable(broken):
-            pytest.skip("chattr +i not supported on this filesystem")
+        require(shutil.which("chattr") is not None, "needs chattr (e2fsprogs)")
+        require(_make_immutable(broken), "chattr +i is not supported on this filesystem")
     else:
         # FA_DATA_DIR pointing below a regular file (a typo, a mount that did not happen).
         blocker = tmp_path / "not-a-dir"
@@ -209,3 +207,25 @@ def test_crash_mid_document_keeps_previous_version(settings, embeddings, monkeyp
     assistant.retriever.refresh()
     answer = assistant.answer("Who agreed to buy TiGenix in 2018?")
     assert "Takeda" in answer.text
+
+
+def test_orphan_vector_with_an_intact_ledger_is_removed(settings, embeddings, caplog):
+    """An ingest killed between writing a vector and recording it leaves a chunk no record
+    claims, while every record is intact: the next sync deletes just that chunk."""
+    indexer = Indexer(settings, embeddings=embeddings)
+    indexer.sync()
+    ledger, keys = indexer.documents(), set(indexer.records.list_keys())
+    text = "Ablynx — Orphan\nA stale chunk that says Novartis acquired Ablynx."
+    indexer.store.collection.add(
+        ids=["orphan-chunk"],
+        documents=[text],
+        embeddings=[embeddings.embed_documents([text])[0]],
+        metadatas=[{"doc_id": "ablynx", "title": "Ablynx", "section": "Orphan"}],
+    )
+    report = Indexer(settings, embeddings=embeddings).sync()
+    assert report.chunks_deleted == 1 and report.chunks_embedded == 0
+    assert "orphan-chunk" not in indexer.store.all_ids()
+    assert indexer.documents() == ledger and set(indexer.records.list_keys()) == keys
+    assert_consistent(indexer, ALL_DOCS)
+    assert "no record claims" in warnings_of(caplog)
+    assert "Novartis" not in answers(settings, embeddings, indexer)

@@ -7,8 +7,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from assistant.service import Assistant
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
 
 PAGE = """---
 id: zwalmbio
@@ -32,11 +36,12 @@ def cli(settings, *args: str) -> subprocess.CompletedProcess:
         "FA_DATA_DIR": str(settings.data_dir),
     }
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
+        timeout=300,  # run() kills the child when it expires
     )
 
 

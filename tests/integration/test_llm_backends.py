@@ -299,5 +299,5 @@ def test_follow_up_is_rewritten_before_the_search(settings, embeddings):
     assert "Who founded Ablynx?" in rewrite_prompt and "When was it sold?" in rewrite_prompt
     answer_prompt = recorder.prompts[1][-1].content
     assert answer_prompt.count('<source id="') == len(answer.contexts)
-    assert answer.contexts[0].doc_id == "ablynx"
+    assert "ablynx" in [c.doc_id for c in answer.contexts[:3]]
     assert answer.text == "Sanofi bought Ablynx in 2018 [1]."

@@ -7,6 +7,8 @@ import pytest
 from ingest.corpus_check import check_corpus
 from tests.conftest import SHIPPED_CORPUS
 
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
+
 
 def test_corpus_check_passes():
     problems, pages = check_corpus(SHIPPED_CORPUS)

@@ -114,7 +114,7 @@ def test_json_endpoint_answers_and_reports_bad_questions(server):
     client = gradio_client.Client(server.url, verbose=False)
     answer = client.predict("Who acquired Ablynx?", [], "history", api_name="/answer")
     assert "Sanofi" in answer["text"] and not answer["refused"]
-    assert {c["doc_id"] for c in answer["citations"]} == {"ablynx"}
+    assert "ablynx" in {c["doc_id"] for c in answer["citations"]}
     with pytest.raises(gradio_client.exceptions.AppError, match="type a question"):
         client.predict("   ", [], "all", api_name="/answer")
 

@@ -7,9 +7,9 @@ import json
 from typer.testing import CliRunner
 
 from assistant.answers import Answer, Citation
-from assistant.cli import app
 from assistant.config import get_settings, load_settings
 from assistant.feedback import FeedbackStore
+from cli.main import app
 
 
 def answer_citing(*doc_ids: str, refused: bool = False) -> Answer:

@@ -49,3 +49,29 @@ def test_long_section_is_split_and_each_piece_keeps_its_prefix(tmp_path):
     assert [c.metadata["position"] for c in chunks] == list(range(len(chunks)))
     for key in ("doc_id", "title", "kind", "language", "section", "sources", "position"):
         assert key in last.metadata
+
+
+def test_each_chunk_carries_the_sources_of_its_own_section(tmp_path):
+    page = tmp_path / "legend.md"
+    page.write_text(
+        "---\nid: legend\ntitle: Oncology in Ghent\nkind: ecosystem\nlanguage: en\nsources:\n"
+        "  - https://news.example.org/walter-fiers-sequenced-the-first-gene\n"
+        "  - https://example.org/europes-first-car-t-production-site-opens\n"
+        "  - https://example.org/annual-report\n---\n"
+        "# Oncology in Ghent\n\n"
+        "## CAR-T production\n\nEurope's first CAR-T production site opened in Ghent.\n\n"
+        "## Gene sequencing\n\nWalter Fiers sequenced the first gene in Ghent.\n\n"
+        "## Press\n\nThe trial results were covered in "
+        "[a newspaper](https://www.tijd.be/car-t-trial) and https://vrt.be/trial.\n\n"
+        "## Staff\n\nAbout forty people work in the oncology groups in Ghent.\n"
+    )
+    sources = {c.metadata["section"]: c.metadata["sources"].split() for c in chunks_of(page)}
+    assert sources["CAR-T production"] == [
+        "https://example.org/europes-first-car-t-production-site-opens"
+    ]
+    assert sources["Gene sequencing"] == [
+        "https://news.example.org/walter-fiers-sequenced-the-first-gene"
+    ]
+    # Links written in a section are its sources; a section nothing matches keeps the page's.
+    assert sources["Press"] == ["https://www.tijd.be/car-t-trial", "https://vrt.be/trial"]
+    assert len(sources["Staff"]) == 3

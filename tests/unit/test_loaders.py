@@ -60,8 +60,10 @@ def test_html_drops_scripts_and_styles(tmp_path):
     assert "## About" in document.text and "Real text here" in document.text
 
 
-def minimal_pdf(text: str) -> bytes:
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+def minimal_pdf(*lines: str, title: str | None = None) -> bytes:
+    """A one-page PDF with one text line per argument and, optionally, a metadata title."""
+    shown = " 0 -30 Td ".join(f"({line}) Tj" for line in lines)
+    stream = f"BT /F1 12 Tf 72 720 Td {shown} ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -69,6 +71,9 @@ def minimal_pdf(text: str) -> bytes:
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    info = f" /Info {len(objects) + 1} 0 R" if title else ""
+    if title:
+        objects.append(f"<< /Title ({title}) >>".encode())
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -80,7 +85,7 @@ def minimal_pdf(text: str) -> bytes:
     for offset in offsets:
         out.write(f"{offset:010d} 00000 n \n".encode())
     out.write(
-        f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF".encode()
+        f"trailer << /Size {len(objects) + 1} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF".encode()
     )
     return out.getvalue()
 
@@ -88,6 +93,25 @@ def minimal_pdf(text: str) -> bytes:
 def test_pdf_text_extracted(tmp_path):
     path = write(tmp_path, "report.pdf", minimal_pdf("Galapagos is based in Mechelen since 1999"))
     assert "Mechelen" in load_document(path, max_bytes=LIMIT).text
+
+
+def test_pdf_title_from_its_metadata_then_its_first_line(tmp_path):
+    body = "The Zorgkompas Institute in Kortrijk studies care for the elderly since 2019."
+    heading = "The Zorgkompas Institute"
+    from_first_line = load_document(
+        write(tmp_path, "scan-0042.pdf", minimal_pdf(heading, body)), max_bytes=LIMIT
+    )
+    assert from_first_line.meta.title == heading
+    assert from_first_line.text.startswith(f"# {heading}\n\n{body}")  # heading apart from body
+    from_metadata = load_document(
+        write(tmp_path, "scan-0043.pdf", minimal_pdf(body, title="Zorgkompas annual report")),
+        max_bytes=LIMIT,
+    )
+    assert from_metadata.meta.title == "Zorgkompas annual report"
+    sentence_only = load_document(
+        write(tmp_path, "scan-0044.pdf", minimal_pdf(body)), max_bytes=LIMIT
+    )
+    assert sentence_only.meta.title == "scan 0044"  # a sentence is no title: the file name
 
 
 def test_docx_text_and_headings(tmp_path):
@@ -131,11 +155,17 @@ def test_oversized_file_rejected(tmp_path):
         load_document(path, max_bytes=100)
 
 
-def test_docx_zip_bomb_rejected(tmp_path):
+def zip_bomb(path: Path) -> Path:
+    """A .docx of well under 1 MB that unpacks to 60 MB."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("word/document.xml", b"\0" * (60 * 1024 * 1024))
-    path = write(tmp_path, "bomb.docx", buffer.getvalue())
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_docx_zip_bomb_rejected(tmp_path):
+    path = zip_bomb(tmp_path / "bomb.docx")
     assert path.stat().st_size < 1_000_000
     with pytest.raises(DocumentError, match="zip bomb"):
         load_document(path, max_bytes=LIMIT)

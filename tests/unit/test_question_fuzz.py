@@ -22,6 +22,8 @@ from assistant.service import Assistant
 from ingest.indexing import Indexer
 from tests.conftest import copy_small_corpus, make_settings
 
+pytestmark = pytest.mark.slow  # indexes a corpus or starts processes: not the fast subset
+
 MARKER = re.compile(r"\[(\d+)\]")
 FUZZ = hypothesis_settings(
     max_examples=60,

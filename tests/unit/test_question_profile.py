@@ -6,24 +6,43 @@ import pytest
 
 from assistant.conversation import resolve
 from assistant.lexical import terms
-from assistant.question import SYNONYMS, answer_category, profile, question_types
+from assistant.question import SYNONYMS, answer_category, profile
 
 
 @pytest.mark.parametrize(
-    ("question", "expected"),
+    ("question", "answering", "not_answering"),
     [
-        ("When was VIB founded?", ["when"]),
-        ("And when did it close?", ["when"]),
-        ("Tell me when UCB was founded", ["when"]),
-        ("How large was Qbic's second fund when it closed in 2018?", ["count"]),
-        ("Where is argenx based?", ["where"]),
-        ("Which city was the company founded in, and where is it now?", ["where"]),
-        ("What does Gimv stand for?", ["expansion"]),
-        ("Why did Galapagos take over sales in Europe?", ["why"]),
+        ("When was VIB founded?", "VIB was founded in 1995.", "VIB is an institute in Ghent."),
+        ("And when did it close?", "The plant closed in 2012.", "The plant made vaccines."),
+        ("Tell me when UCB was founded", "UCB was founded in 1928.", "UCB makes medicines."),
+        (
+            "How large was Qbic's second fund when it closed in 2018?",
+            "Qbic's second fund closed at 60 million euro in 2018.",
+            "Qbic's second fund closed in 2018.",
+        ),
+        ("Where is argenx based?", "argenx is based in Ghent.", "argenx develops antibodies."),
+        (
+            "Which city was the company founded in, and where is it now?",
+            "It was founded in Leuven and later moved to Mechelen.",
+            "It was founded to make vaccines.",
+        ),
+        (
+            "What does Gimv stand for?",
+            "Gimv (Gewestelijke Investeringsmaatschappij voor Vlaanderen) invests in biotech.",
+            "Gimv invests in biotech.",
+        ),
+        (
+            "Why did Galapagos take over sales in Europe?",
+            "Galapagos took over sales in Europe because Gilead handed the rights back.",
+            "Galapagos took over sales in Europe in 2020.",
+        ),
     ],
 )
-def test_question_types(question, expected):
-    assert question_types(question) == expected
+def test_a_sentence_with_the_asked_kind_of_value_fits_better(question, answering, not_answering):
+    """What a reader checks: the sentence that gives the asked date, figure, place, expansion
+    or reason fits the question better than one on the same topic that does not."""
+    asked = profile(question)
+    assert asked.type_fit(answering) > asked.type_fit(not_answering)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +88,8 @@ def test_asked_attribute(question, attribute):
 
 
 def test_a_verb_after_hoeveel_is_not_an_attribute():
-    assert profile("Hoeveel betaalde Sanofi per aandeel Ablynx?").asked == []
+    paid = set(terms("betaalde"))
+    assert not any(paid & group for group in profile("Hoeveel betaalde Sanofi?").asked)
 
 
 def test_people_who_work_somewhere_are_staff():
@@ -78,11 +98,10 @@ def test_people_who_work_somewhere_are_staff():
 
 
 def test_figures_and_answer_category():
-    assert profile("Which company was KU Leuven's 100th spin-off?").figures == ["100th"]
-    assert profile("How many did it employ when AgrEvo bought a 75% stake?").figures == ["75%"]
-    assert answer_category("Which cell structure did Albert Claude describe?") == set(
-        terms("cell structure")
-    )
+    assert "100th" in profile("Which company was KU Leuven's 100th spin-off?").figures
+    assert "75%" in profile("How many did it employ when AgrEvo bought a 75% stake?").figures
+    category = answer_category("Which cell structure did Albert Claude describe?")
+    assert set(terms("cell structure")) <= category
 
 
 def test_one_way_synonyms():
@@ -91,7 +110,8 @@ def test_one_way_synonyms():
 
 
 def test_hyphenated_words_give_their_parts():
-    assert {"fit", "brochur"} <= set(terms("Een ongedateerde FIT-brochure"))
+    parts = set(terms("FIT")) | set(terms("brochure"))
+    assert parts <= set(terms("Een ongedateerde FIT-brochure"))
 
 
 def test_follow_up_searches_with_the_earlier_turn():
@@ -100,4 +120,4 @@ def test_follow_up_searches_with_the_earlier_turn():
     )
     assert "imec.istart" in resolved.search_text
     standalone = resolve("When was VIB founded?", ["Who bought Ablynx?"], 3)
-    assert standalone.search_text == "When was VIB founded?"
+    assert "VIB" in standalone.search_text and "Ablynx" not in standalone.search_text

@@ -72,3 +72,44 @@ def test_timeline_escapes_events_and_drops_unsafe_links():
     assert "<script" not in rendered and "<img" not in rendered and "<b>" not in rendered
     assert rendered.count("href='https://vib.be/x'") == 2  # the dot and the list entry
     assert "<circle" in rendered and ">1996<" in rendered
+
+
+def test_the_quoted_sentence_is_marked_whole_in_its_passage():
+    passage = (
+        "Ablynx was founded in 2001 in Ghent. In January 2018 Sanofi agreed to buy Ablynx "
+        "for 3.9 billion euro. Ablynx rejected a hostile <b>Novo Nordisk</b> bid."
+    )
+    quoted = "In January 2018 Sanofi agreed to buy Ablynx for 3.9 billion euro."
+    answer = Answer(f"{quoted} [1]", [citation(passage, "https://x.org")], False, "extractive")
+    rendered = answer_html(answer, "Who acquired Ablynx?", turn=1)
+    marked = re.findall(r"<mark class='fa-said'>(.*?)</mark>", rendered)
+    assert [html.unescape(m) for m in marked] == [quoted]
+    assert "<mark>Ablynx</mark> was founded" in rendered  # elsewhere: the question's words
+    assert "&lt;b&gt;" in rendered
+
+
+def test_a_sentence_of_another_source_is_not_marked_here():
+    passage = "Ablynx was founded in 2001 in Ghent."
+    answer = Answer(
+        "Ablynx was founded in 2001 in Ghent. [2]", [citation(passage, "https://x.org")], False, "x"
+    )
+    assert "fa-said" not in answer_html(answer, "When was Ablynx founded?", turn=1)
+
+
+def test_related_topics_of_a_refusal_become_questions_to_click():
+    refusal = Answer(
+        "I don't know. Related topics: Ablynx: the Nanobody company; VIB.",
+        [],
+        True,
+        "extractive",
+        related_topics=["Ablynx: the Nanobody company", f"VIB {HOSTILE}"],
+    )
+    rendered = answer_html(refusal, "Best stoofvlees?", turn=2)
+    questions = [html.unescape(q) for q in re.findall(r"value='([^']*)'", rendered)]
+    assert questions == ["What is Ablynx?", f"What is VIB {HOSTILE}?"]
+    assert rendered.count("<button type='button' class='fa-topic'") == 2
+    assert "<script" not in rendered and "<img" not in rendered
+    dutch = Answer(
+        "Ik weet het niet.", [], True, "extractive", language="nl", related_topics=["VIB"]
+    )
+    assert "value='Wat is VIB?'" in answer_html(dutch, "Beste stoofvlees?", turn=3)

@@ -9,9 +9,10 @@ import typer
 from rich.console import Console
 
 from assistant.answers import QuestionError
-from assistant.config import SettingsError, get_settings
+from assistant.config import AnswererName, SettingsError, get_settings
 from assistant.evaluation.cli import register as register_eval_command
 from ingest.cli import register as register_ingest_commands
+from ingest.documents import Kind
 from ui.cli import register as register_ui_commands
 
 app = typer.Typer(
@@ -28,8 +29,11 @@ register_ui_commands(app)
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in English or Dutch.")],
-    kind: Annotated[str | None, typer.Option(help="Only ecosystem or history pages.")] = None,
-    backend: Annotated[str | None, typer.Option(help="extractive, llamacpp or openai.")] = None,
+    # Literal types: the parser refuses other values (exit code 2) before any model loads.
+    kind: Annotated[Kind | None, typer.Option(help="Only ecosystem or history pages.")] = None,
+    backend: Annotated[
+        AnswererName | None, typer.Option(help="Answerer (default: FA_ANSWERER).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
 ) -> None:
     """Answer one question and print the numbered sources."""
@@ -38,7 +42,8 @@ def ask(
     try:
         assistant = Assistant(get_settings())
         answer = assistant.answer(question, kind=kind, backend=backend)
-    except (QuestionError, SettingsError) as error:
+    except (QuestionError, SettingsError, ImportError, FileNotFoundError) as error:
+        # ImportError / FileNotFoundError: an LLM backend whose extra or model file is missing.
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     if as_json:
@@ -50,7 +55,3 @@ def ask(
     for citation in answer.citations:
         where = f" — {citation.section}" if citation.section else ""
         console.print(f"[{citation.number}] {citation.title}{where} ({citation.url})", markup=False)
-
-
-if __name__ == "__main__":
-    app()
