@@ -23,5 +23,7 @@ FROM python:3.11-slim AS llm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake \
     && rm -rf /var/lib/apt/lists/*
-RUN pip install 'llama-cpp-python[server]>=0.3'
+# Portable build, as in the Makefile: -march=native would tie the image to the build host's
+# CPU, and on a CPU with AMX a native build segfaults in decode (ggml-org/llama.cpp#20824).
+RUN CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install 'llama-cpp-python[server]>=0.3'
 EXPOSE 8000

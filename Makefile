@@ -25,11 +25,20 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@$(call quietly,$(PIP) install --quiet -e .)
 	@touch $@
 
-# The llm extra builds llama-cpp-python from source once (pip caches the wheel afterwards):
-# the LLM backend tests run the packaged GGUF model for real. (In a variable: a literal comma
-# would split $(call)'s arguments.)
+# The llm extra needs llama-cpp-python, built here from source: the LLM backend tests run the
+# packaged GGUF model for real. Built portable (AVX2, no AVX-512 or AMX): a native build on a
+# CPU with AMX segfaults in decode (ggml-org/llama.cpp#20824). Built outside pip's wheel cache,
+# which keys on the sdist alone and may hold a native build; the other packages still use it.
+# Its own stamp, after the base install only in order: editing pyproject.toml does not rebuild it.
+$(VENV)/.installed-llama: | $(VENV)/.installed
+	@echo "• building llama-cpp-python for a portable CPU (about 10 minutes)"
+	@$(call quietly,CMAKE_ARGS="-DGGML_NATIVE=OFF $(CMAKE_ARGS)" $(PIP) install --quiet \
+		--no-cache-dir --force-reinstall --no-deps 'llama-cpp-python>=0.3')
+	@touch $@
+
+# (In a variable: a literal comma would split $(call)'s arguments.)
 DEV_EXTRAS := '.[dev,llm]'
-$(VENV)/.installed-dev: $(VENV)/.installed
+$(VENV)/.installed-dev: $(VENV)/.installed $(VENV)/.installed-llama
 	@echo "• installing the dev tools and the llm extra"
 	@$(call quietly,$(PIP) install --quiet -e $(DEV_EXTRAS))
 	@touch $@
