@@ -153,7 +153,7 @@ def main() -> None:
         "FA_PORT": str(port),
         "FA_ADMIN_PASSWORD": PASSWORD,
     }
-    command = [sys.executable, "-c", "from assistant.cli import app; app()"]
+    command = [sys.executable, "-c", "from cli.main import app; app()"]
     subprocess.run([*command, "ingest"], env=env, cwd=args.source, check=True)
     log = (work / "serve.log").open("w")
     server = subprocess.Popen(

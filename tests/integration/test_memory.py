@@ -48,7 +48,7 @@ def test_twenty_sessions_of_a_10_mb_question_leave_rss_within_50_mb(indexed_sett
     }
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "serve"],
+        [sys.executable, "-m", "cli", "serve"],
         env=env,
         cwd=ROOT,
         stdout=log,

@@ -52,7 +52,7 @@ def test_ask_answers_from_a_read_only_data_dir(read_only):
         "FA_DATA_DIR": str(read_only.data_dir),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ask", "Who acquired Ablynx?"],
+        [sys.executable, "-m", "cli", "ask", "Who acquired Ablynx?"],
         env=env,
         cwd=ROOT,
         capture_output=True,

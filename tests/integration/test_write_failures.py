@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from cli.main import app
 from assistant.config import get_settings
 from assistant.embeddings import _write_atomically
 from assistant.write_failures import EXIT_CODE
