@@ -9,10 +9,10 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
 from assistant.config import get_settings
 from assistant.embeddings import _write_atomically
 from assistant.write_failures import EXIT_CODE
+from cli.main import app
 from ingest.indexing import CountingEmbeddings, Indexer
 from ingest.record_manager import SQLiteRecordManager
 
