@@ -17,6 +17,7 @@ class ResolvedQuestion:
     search_text: str
     carried_names: list[str] = field(default_factory=list)
     own_names: list[str] = field(default_factory=list)
+    turn: str = ""  # the earlier turn it leans on, if any
 
 
 def resolve(
@@ -32,7 +33,7 @@ def resolve(
     for turn in reversed(recent):
         names = [n for n in names_in(turn, known=known) if n not in own]
         if names:
-            return ResolvedQuestion(question, f"{question} {turn}", names, own)
+            return ResolvedQuestion(question, f"{question} {turn}", names, own, turn)
     if set(words(question)) & PRONOUNS:
-        return ResolvedQuestion(question, f"{question} {recent[-1]}", [], own)
+        return ResolvedQuestion(question, f"{question} {recent[-1]}", [], own, recent[-1])
     return ResolvedQuestion(question, question, [], own)

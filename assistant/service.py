@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -185,6 +185,16 @@ class Assistant:
         # A follow-up is judged against what it asks now, with the names it carries: "Who
         # started it?" about Biocartis, not "where is Biocartis based".
         asked_text = " ".join([resolved.question, *resolved.carried_names])
+        if resolved.turn and not question_profile.focus:
+            # "When was that?" has no words of its own: it asks about the earlier turn's
+            # event ("Who acquired Ablynx?"), so that turn's words are what it asks about.
+            earlier = profile(resolved.turn, known=known)
+            question_profile = replace(
+                question_profile,
+                terms=question_profile.terms + earlier.terms,
+                focus=earlier.focus,
+            )
+            asked_text = resolved.search_text
         if question_profile.language == "nl":
             # The pages are mostly English: the Dutch words' English synonyms join the search.
             asked_text += " " + search_words(resolved.question)

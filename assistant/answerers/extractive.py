@@ -16,7 +16,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from assistant.answerers.features import (
 from assistant.answerers.model import AnswerModel
 from assistant.answers import Answer, Citation
 from assistant.lexical import terms
-from assistant.question import SYNONYMS, QuestionProfile, question_parts
+from assistant.question import SYNONYMS, QuestionProfile, names_in, question_parts
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
 from ingest.injection import flagged_in
@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 MAX_SENTENCES = 3
 # Below this cosine a passage is not about the question: no related topics, "off-topic".
 RELATED_MIN_DENSE = 0.3
+# A word in fewer than about one passage in eight tells what a question is about.
+TELLING_IDF = 2.0
 
 REFUSAL = {
     "en": "I don't know: the documents I have do not answer that question.",
@@ -315,7 +317,7 @@ class ExtractiveAnswerer:
     def refusal(self, question: QuestionProfile, hits: list[Hit], evidence: float) -> Answer:
         """ "I don't know", saying why, with related topics."""
         language = question.language if question.language in REFUSAL else "en"
-        topics = related_topics(question, hits)
+        topics = related_topics(question, hits, self.idf)
         reason = refusal_reason(question.text, bool(topics))
         text = REFUSAL_REASONS[reason][language]
         if topics and reason != "offtopic":
@@ -332,16 +334,20 @@ class ExtractiveAnswerer:
         )
 
 
-def related_topics(question: QuestionProfile, hits: list[Hit]) -> list[str]:
-    """Titles of passages close to the question that share one of its own words: a follow-up
-    searched with an earlier turn, but its related topics come from what is asked now."""
-    own = question.focus
+def related_topics(
+    question: QuestionProfile, hits: list[Hit], idf: Callable[[str], float]
+) -> list[str]:
+    """Titles of passages close to the question that share one of its own names or telling
+    words (not "best" or "year"): a follow-up searched with an earlier turn, but its related
+    topics come from what is asked now."""
+    own = [group for group in question.focus if max(idf(t) for t in group) >= TELLING_IDF]
+    own += [frozenset(terms(name)) for name in names_in(question.text, known=question.known)]
     return list(
         dict.fromkeys(
             h.title
             for h in hits
             if h.dense >= RELATED_MIN_DENSE
-            and (not own or any(group & set(terms(h.chunk.text)) for group in own))
+            and any(group & set(terms(h.chunk.text)) for group in own)
         )
     )[:3]
 
