@@ -116,6 +116,7 @@ class HybridRetriever:
         *,
         kind: str | None = None,
         language: str | None = None,
+        prefer_language: str | None = None,
         query_vector: list[float] | None = None,
     ) -> list[Hit]:
         vector = query_vector if query_vector is not None else self.embeddings.embed_query(query)
@@ -134,6 +135,10 @@ class HybridRetriever:
             hit = hits.setdefault(chunk.id, Hit(chunk, 0.0))
             hit.keyword_rank = rank
             hit.score += 1.0 / (RRF_K + rank + 1)
+        if prefer_language:
+            for hit in hits.values():
+                if hit.chunk.metadata.get("language") == prefer_language:
+                    hit.score *= 1.15
         if keyword and any(h.dense_rank is None for h in hits.values()):
             self._fill_dense_scores(hits, vector)
         ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)

@@ -214,6 +214,7 @@ class Assistant:
                 search_text,
                 self.settings.retrieval_k,
                 kind=kind if kind in ("ecosystem", "history") else None,
+                prefer_language=question_profile.language,
                 query_vector=vector.tolist(),
             )
             seen = {h.chunk.id for h in hits}

@@ -25,6 +25,9 @@ def corpus_pages(folder: Path) -> list[Path]:
     )
 
 
+CITATION_LIKE = re.compile(r"\[\d+\]")
+
+
 def check_corpus(folder: Path, upload_max_bytes: int = 20_000_000) -> tuple[list[str], int]:
     """Every problem of the corpus as one line `path: problem`, and the number of pages
     (staff uploads, up to `upload_max_bytes` each, are checked only for injection attempts)."""
@@ -52,6 +55,10 @@ def check_corpus(folder: Path, upload_max_bytes: int = 20_000_000) -> tuple[list
             problems.append(f"{path}: no heading")
         if meta.kind == "history" and not meta.milestones:
             problems.append(f"{path}: history page without milestones")
+        for marker in CITATION_LIKE.findall(document.text):
+            # Answers quote sentences verbatim and number their sources "[1]": a "[2020]" in a
+            # quoted sentence would read as a citation of a source that does not exist.
+            problems.append(f"{path}: '{marker}' reads as a citation marker; write (…) instead")
         for paragraph in re.split(r"\n\s*\n", document.text):
             key = " ".join(paragraph.split()).lower()
             if len(key) < 40 or key.startswith("#"):

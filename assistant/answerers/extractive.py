@@ -31,7 +31,7 @@ from assistant.answerers.features import (
 )
 from assistant.answerers.model import AnswerModel
 from assistant.answers import Answer, Citation
-from assistant.lexical import terms
+from assistant.lexical import detect_language, terms
 from assistant.question import SYNONYMS, QuestionProfile, names_in, question_parts
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
@@ -300,6 +300,9 @@ class ExtractiveAnswerer:
     ) -> Answer:
         numbers: dict[int, int] = {}
         parts = []
+        # The visitor reads their own language first: a Dutch question leads with (and cites
+        # first) the Dutch page's sentence when one was chosen.
+        chosen = sorted(chosen, key=lambda c: detect_language(c.sentence) != question.language)
         for candidate in chosen:
             number = numbers.setdefault(candidate.hit_index, len(numbers) + 1)
             parts.append(f"{candidate.sentence} [{number}]")

@@ -43,3 +43,10 @@ def test_dutch_question_is_answered_from_a_dutch_page(shipped_assistant):
     answer = shipped_assistant.answer("Wie heeft argenx opgericht?")
     assert not answer.refused
     assert answer.citations[0].language == "nl"
+
+
+def test_corpus_check_flags_a_bracketed_number_that_reads_as_a_citation(tmp_path):
+    page = (SHIPPED_CORPUS / "history" / "ablynx.md").read_text(encoding="utf-8")
+    (tmp_path / "ablynx.md").write_text(page.replace(" in 2001", " [2001]", 1), encoding="utf-8")
+    problems, _ = check_corpus(tmp_path)
+    assert any("'[2001]' reads as a citation marker" in p for p in problems)
