@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -306,12 +307,18 @@ def match_text(text: str) -> str:
 _ENGLISH = snowballstemmer.stemmer("english")
 
 
+_STEMMER_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Snowball (Porter 2) stem: 'founded'/'founding' and 'isolate'/'isolated' meet."""
     if word.isdigit():
         return word
-    return _ENGLISH.stemWord(word)
+    # A snowballstemmer object keeps its word in itself: two threads stemming at once (the
+    # sentence warm-up and a visitor's question) corrupt each other.
+    with _STEMMER_LOCK:
+        return _ENGLISH.stemWord(word)
 
 
 THOUSANDS = re.compile(r"(?<=\d)[,\u202f](?=\d{3}\b)")

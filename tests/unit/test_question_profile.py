@@ -121,3 +121,27 @@ def test_follow_up_searches_with_the_earlier_turn():
     assert "imec.istart" in resolved.search_text
     standalone = resolve("When was VIB founded?", ["Who bought Ablynx?"], 3)
     assert "VIB" in standalone.search_text and "Ablynx" not in standalone.search_text
+
+
+def test_stemming_from_many_threads_at_once_gives_the_same_stems():
+    """The warm-up thread and visitors' questions stem at the same time; snowballstemmer's
+    stemmer object is not thread-safe (without the lock 91 of 100 rounds went wrong)."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.lexical import stem
+
+    interval = sys.getswitchinterval()
+    words_ = [
+        f"{base}{suffix}"
+        for base in ("acquisit", "found", "nation", "relat")
+        for suffix in ("ional", "ization", "fulness", "iveness", "ing", "ed", "ations")
+    ]
+    expected = [stem.__wrapped__(w) for w in words_]
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(100):
+                assert list(pool.map(stem.__wrapped__, words_)) == expected
+    finally:
+        sys.setswitchinterval(interval)
