@@ -69,9 +69,6 @@ class Gazetteer:
                     by_delete.setdefault(key, []).append(word)
         return cls(counts, frozenset(names), by_delete)
 
-    def knows(self, word: str) -> bool:
-        return fold(word) in self.counts
-
     def correct(self, word: str) -> str | None:
         """The corpus word one slip away from an unknown word (most frequent wins), or None."""
         folded = fold(word)

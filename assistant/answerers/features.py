@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.gazetteer import Gazetteer
 from assistant.lexical import detect_language, terms, words
-from assistant.question import SYNONYMS, YEAR, QuestionProfile
+from assistant.question import SYNONYMS, VALUE_TYPES, YEAR, QuestionProfile
 from assistant.retrieval import Hit
 
 # "right now", "today's", "currently": live data, which dated documents cannot hold.
@@ -170,10 +170,7 @@ def checks_pass(profile: QuestionProfile, values: dict[str, float]) -> float:
         or (profile.names and values["names_context"] < 0.5)
         or values["attribute_missing"]
         or values["counted_missing"]
-        or (
-            values["type_fit"] == 0.0
-            and (qtype in ("when", "count", "amount", "expansion") or values["meaning"] < 0.5)
-        )
+        or (values["type_fit"] == 0.0 and (qtype in VALUE_TYPES or values["meaning"] < 0.5))
         or values["who_without_new_name"]
         or (values["focus_share"] < 0.3 and values["meaning"] < 0.6)
         or (values["focus_share"] == 0.0 and len(profile.focus) >= 2)
