@@ -11,6 +11,7 @@ from assistant.sentences import split_sentences
 from ingest.documents import DocumentError, SourceDocument, slugify
 from ingest.injection import flagged_sentences
 from ingest.loaders import SUPPORTED, load_document
+from ingest.twins import twin_problems
 
 MIN_WORDS, MAX_WORDS = 150, 1500
 MAX_BYTES = 2_000_000
@@ -35,6 +36,7 @@ def check_corpus(folder: Path, upload_max_bytes: int = 20_000_000) -> tuple[list
     seen_ids: dict[str, Path] = {}
     seen_paragraphs: dict[str, Path] = {}
     pages = corpus_pages(folder)
+    documents: list[SourceDocument] = []
     for path in pages:
         if not path.read_bytes().lstrip().startswith(b"---"):
             problems.append(f"{path}: no front matter")
@@ -44,6 +46,7 @@ def check_corpus(folder: Path, upload_max_bytes: int = 20_000_000) -> tuple[list
         except DocumentError as error:
             problems.append(f"{path}: {error}")
             continue
+        documents.append(document)
         meta = document.meta
         if meta.id in seen_ids:
             problems.append(f"{path}: id '{meta.id}' also used by {seen_ids[meta.id]}")
@@ -67,6 +70,7 @@ def check_corpus(folder: Path, upload_max_bytes: int = 20_000_000) -> tuple[list
                 problems.append(f"{path}: paragraph also in {seen_paragraphs[key]}: {key[:60]}…")
             seen_paragraphs.setdefault(key, path)
         problems.extend(_addressing(document))
+    problems.extend(twin_problems(documents))
     problems.extend(_addressing_uploads(folder / "uploads", upload_max_bytes))
     return problems, len(pages)
 

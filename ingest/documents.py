@@ -37,10 +37,14 @@ class FrontMatter(BaseModel):
     updated: dt.date | None = None
     tags: list[str] = Field(default_factory=list)
     milestones: list[Milestone] = Field(default_factory=list)
+    # The id of the same page in the other language; corpus pages need one, uploads do not.
+    twin: str | None = None
 
-    @field_validator("id")
+    @field_validator("id", "twin")
     @classmethod
-    def _slug(cls, value: str) -> str:
+    def _slug(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         if not SLUG.match(value) or len(value) > 100:
             raise ValueError("must be a slug: lowercase letters, digits and hyphens")
         return value
