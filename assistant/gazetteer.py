@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from assistant.lexical import STOPWORDS, fold, words
 
@@ -20,6 +21,7 @@ TOKEN = re.compile(r"[A-Za-zÀ-ÿ][\w'’.-]*[\w]|[A-Za-zÀ-ÿ]")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;\n#*\-]\s*|[\"“(]\s*)$")
 NAME_SHARE = 0.85
 MIN_CORRECTION_LENGTH = 6
+MIN_COMPOUND_LENGTH = 8
 
 
 def _deletes(word: str) -> set[str]:
@@ -34,13 +36,23 @@ class Gazetteer:
     counts: Counter[str] = field(default_factory=Counter)
     names: frozenset[str] = frozenset()
     _by_delete: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    # Words the pages of one language use and those of the other never do ("oprichter").
+    language_words: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, texts: Iterable[str], titles: Iterable[str] = ()) -> Gazetteer:
+    def build(
+        cls, texts: Iterable[str], titles: Iterable[str] = (), languages: Iterable[str] = ()
+    ) -> Gazetteer:
+        """`languages` gives each text's language, in order (none: no language words)."""
         counts: Counter[str] = Counter()
         capitalised: Counter[str] = Counter()
         inside: Counter[str] = Counter()
-        for text in texts:
+        seen_in: dict[str, set[str]] = {}
+        for text, language in zip_longest(texts, languages):
+            if text is None:
+                break
+            if language:
+                seen_in.setdefault(language, set()).update(words(text))
             for match in TOKEN.finditer(text):
                 token = match.group(0)
                 parts = words(token)
@@ -67,7 +79,26 @@ class Gazetteer:
             if len(word) >= MIN_CORRECTION_LENGTH - 1 and word.isalpha():
                 for key in _deletes(word):
                     by_delete.setdefault(key, []).append(word)
-        return cls(counts, frozenset(names), by_delete)
+        language_words = {
+            language: frozenset(
+                seen.difference(*(other for key, other in seen_in.items() if key != language))
+            )
+            for language, seen in seen_in.items()
+        }
+        return cls(counts, frozenset(names), by_delete, language_words)
+
+    def language_of(self, text: str) -> str | None:
+        """The language whose pages alone use most of the text's words ("oprichter
+        innogenetics" is Dutch), or None when they do not tell."""
+        tokens = words(text)
+        votes = {
+            language: sum(token in vocabulary for token in tokens)
+            for language, vocabulary in self.language_words.items()
+        }
+        ranked = sorted(votes.items(), key=lambda vote: -vote[1])
+        if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+            return None
+        return ranked[0][0]
 
     def correct(self, word: str) -> str | None:
         """The corpus word one slip away from an unknown word (most frequent wins), or None."""
@@ -97,6 +128,36 @@ class Gazetteer:
             return word if word[0].isupper() else self.correct(word) or word
 
         return re.sub(r"[A-Za-zÀ-ÿ]+", mend, text)
+
+    def split_compound(self, word: str) -> list[str] | None:
+        """An unknown Dutch compound as the corpus words it is built of: "celtherapiebedrijf"
+        is "celtherapie bedrijf", "beursintroductie" is "beurs introductie" (a linking "s"
+        or "e" may join them, as in "onderzoeksinstituut"). None when the word is known or
+        no split into known words of at least 3 and 4 letters exists; of several splits the
+        one with the longest known tail wins."""
+        folded = fold(word)
+        if len(folded) < MIN_COMPOUND_LENGTH or folded in self.counts or not folded.isalpha():
+            return None
+        for cut in range(3, len(folded) - 3):
+            head, tail = folded[:cut], folded[cut:]
+            if tail not in self.counts:
+                continue
+            for known_head in (head, head[:-1] if head.endswith(("s", "e")) else ""):
+                if known_head in self.counts and known_head not in STOPWORDS:
+                    return [known_head, tail]
+            parts = self.split_compound(head)
+            if parts:
+                return [*parts, tail]
+        return None
+
+    def decompounded_text(self, text: str) -> str:
+        """The text with unknown compounds written as their parts (see `split_compound`)."""
+
+        def split(match: re.Match[str]) -> str:
+            parts = self.split_compound(match.group(0))
+            return " ".join(parts) if parts else match.group(0)
+
+        return re.sub(r"[A-Za-zÀ-ÿ]+", split, text)
 
     def unknown_names(self, names: list[str]) -> float:
         """Share of the names none of whose words the corpus uses: "Bekaert" is not in it."""

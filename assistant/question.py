@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from assistant.lexical import STOPWORDS, detect_language, fold, stem, terms, words
+from assistant.lexical import STOPWORDS, detect_language, fold, stem, stems, terms, words
 
 # Groups of words that ask for, or state, the same thing (English and Dutch).
 SYNONYM_GROUPS = [
@@ -64,7 +64,7 @@ SYNONYM_GROUPS = [
 
 SYNONYMS: dict[str, frozenset[str]] = {}
 for _group in SYNONYM_GROUPS:
-    _stems = frozenset(stem(w) for w in words(_group))
+    _stems = frozenset(s for w in words(_group) for s in stems(w))
     for _s in _stems:
         SYNONYMS[_s] = SYNONYMS.get(_s, frozenset()) | _stems
 
@@ -75,13 +75,13 @@ ONE_WAY_SYNONYMS = {
     "leiding leidt leidde geleid"
 }
 for _target, _askers in ONE_WAY_SYNONYMS.items():
-    _asker_stems = frozenset(stem(w) for w in words(_askers))
+    _asker_stems = frozenset(s for w in words(_askers) for s in stems(w))
     for _s in _asker_stems:
         SYNONYMS[_s] = SYNONYMS.get(_s, frozenset()) | _asker_stems | SYNONYMS[_target]
 
 # Words that frame a question without saying what it asks for.
 FRAME_WORDS = frozenset(
-    stem(w)
+    s
     for w in words(
         "year years date day month time name number amount company companies firm firms "
         "organisation organization institute thing things kind type sort part way "
@@ -94,6 +94,7 @@ FRAME_WORDS = frozenset(
         "summer winter spring autumn beginning middle half quarter zomer winter lente herfst "
         "try tried attempt attempted"
     )
+    for s in stems(w)
 )
 QUESTION_STARTERS = frozenset(
     "what who when where which why how did does do is was were are can could would tell give "
@@ -220,6 +221,7 @@ class QuestionProfile:
     text: str
     language: str
     qtypes: list[str]
+    # Stemmed in `analysis`, the language of the texts they are compared with.
     terms: list[str]
     names: list[str]
     years: list[str]
@@ -229,6 +231,7 @@ class QuestionProfile:
     asked: list[frozenset[str]] = field(default_factory=list)
     counted: list[frozenset[str]] = field(default_factory=list)
     known: frozenset[str] = frozenset()
+    analysis: str = "en"
 
     @property
     def qtype(self) -> str:
@@ -247,14 +250,16 @@ class QuestionProfile:
 
     @cached_property
     def _given_terms(self) -> frozenset[str]:
-        return frozenset(t for n in self.names for t in terms(n)) | frozenset(self.terms)
+        return frozenset(t for n in self.names for t in terms(n, self.analysis)) | frozenset(
+            self.terms
+        )
 
     def new_names(self, sentence: str) -> list[str]:
         """Names in the sentence that the question did not mention."""
         return [
             n
             for n in names_in(sentence, skip_first=False, known=self.known)
-            if not set(terms(n)) <= self._given_terms
+            if not set(terms(n, self.analysis)) <= self._given_terms
         ]
 
 
@@ -321,7 +326,9 @@ def question_types(text: str) -> list[str]:
     return found or ["what"]
 
 
-def asked_attributes(text: str, patterns: list[str] = ASKED_ATTRIBUTE) -> list[frozenset[str]]:
+def asked_attributes(
+    text: str, patterns: list[str] = ASKED_ATTRIBUTE, language: str = "en"
+) -> list[frozenset[str]]:
     """Synonym groups of what the question asks about ("CEO", "beds", "revenue")."""
     groups = []
     for pattern in patterns:
@@ -329,7 +336,7 @@ def asked_attributes(text: str, patterns: list[str] = ASKED_ATTRIBUTE) -> list[f
             # "how many hospital beds": the last content word is the thing counted; a word
             # we know as an attribute wins ("hoeveel omzet draaide": omzet, not the verb).
             phrase = " ".join(w for w in match.groups() if w)
-            content = [t for t in terms(phrase) if t not in FRAME_WORDS]
+            content = [t for t in terms(phrase, language) if t not in FRAME_WORDS]
             content = [t for t in content if t in SYNONYMS] or content
             alternatives = (
                 SYNONYMS.get(content[-1], frozenset({content[-1]})) if content else frozenset()
@@ -348,40 +355,65 @@ def staff_counted(text: str) -> list[frozenset[str]]:
     return []
 
 
-def answer_category(text: str) -> set[str]:
+def answer_category(text: str, language: str = "en") -> set[str]:
     """The nouns naming the kind of answer ("which cell structure did ..."): the answer names an
     instance ("the endoplasmic reticulum") and seldom repeats the category word."""
     match = ANSWER_CATEGORY.search(text)
-    return set(terms(match.group(1))) if match else set()
+    return set(terms(match.group(1), language)) if match else set()
 
 
 def profile(
-    text: str, extra_names: list[str] | None = None, known: frozenset[str] = frozenset()
+    text: str,
+    extra_names: list[str] | None = None,
+    known: frozenset[str] = frozenset(),
+    analysis: str | None = None,
+    default_language: str = "en",
 ) -> QuestionProfile:
     """Analyse a (possibly follow-up) question; `extra_names` come from earlier turns and
-    `known` holds the lower-case names of the corpus ("imec")."""
+    `known` holds the lower-case names of the corpus ("imec"). Its language is
+    `default_language` when its words do not tell; its words are stemmed in `analysis`
+    (default: the question's own language)."""
+    language = detect_language(text, default_language)
     names = list(dict.fromkeys(names_in(text, known=known) + (extra_names or [])))
-    name_stems = {t for n in names for t in terms(n)}
-    category = answer_category(text)
-    content = terms(text)
+    return QuestionProfile(
+        text=text,
+        language=language,
+        qtypes=question_types(text),
+        names=names,
+        years=YEAR.findall(text),
+        figures=FIGURE.findall(text),
+        known=known,
+        **_analysed(text, names, analysis or language, language),
+    )
+
+
+def analysed_in(question: QuestionProfile, language: str) -> QuestionProfile:
+    """The same question with its words stemmed as a text in `language` is: how it is compared
+    with the sentences of a page in that language."""
+    if language == question.analysis:
+        return question
+    return replace(
+        question, **_analysed(question.text, question.names, language, question.language)
+    )
+
+
+def _analysed(text: str, names: list[str], language: str, written_in: str) -> dict:
+    """The profile fields that depend on the stemmer: terms, focus and asked attributes."""
+    name_stems = {t for n in names for t in terms(n, language)}
+    category = answer_category(text, language)
+    content = terms(text, language, written_in)
     focus_terms = [
         t
         for t in dict.fromkeys(content)
         if t not in name_stems and t not in FRAME_WORDS and t not in category and not t.isdigit()
     ]
-    return QuestionProfile(
-        text=text,
-        language=detect_language(text),
-        qtypes=question_types(text),
-        terms=content,
-        names=names,
-        years=YEAR.findall(text),
-        figures=FIGURE.findall(text),
-        focus=[SYNONYMS.get(t, frozenset({t})) for t in focus_terms],
-        asked=asked_attributes(text),
-        counted=asked_attributes(text, [COUNTED_NOUN]) or staff_counted(text),
-        known=known,
-    )
+    return {
+        "terms": content,
+        "focus": [SYNONYMS.get(t, frozenset({t})) for t in focus_terms],
+        "asked": asked_attributes(text, language=language),
+        "counted": asked_attributes(text, [COUNTED_NOUN], language) or staff_counted(text),
+        "analysis": language,
+    }
 
 
 def has_reference(text: str, known: frozenset[str] = frozenset()) -> bool:
@@ -411,8 +443,9 @@ def question_parts(question: QuestionProfile) -> list[QuestionProfile]:
             question,
             text=piece,
             qtypes=question_types(piece),
-            asked=asked_attributes(piece),
-            counted=asked_attributes(piece, [COUNTED_NOUN]) or staff_counted(piece),
+            asked=asked_attributes(piece, language=question.analysis),
+            counted=asked_attributes(piece, [COUNTED_NOUN], question.analysis)
+            or staff_counted(piece),
         )
         for piece in pieces
     ]

@@ -63,6 +63,20 @@ def _matches(chunk: ChunkRow, kind: str | None, language: str | None) -> bool:
     )
 
 
+# A page in the visitor's language is preferred a little; a page whose twin in that language
+# was found too comes only after all passages in that language (a fallback when they miss it).
+PREFERRED_LANGUAGE_WEIGHT = 1.15
+OTHER_TWIN_WEIGHT = 0.25
+
+
+def language_weight(chunk: ChunkRow, language: str, found: set[str]) -> float:
+    """How much a chunk's fused score counts for a question in `language`, when the pages
+    `found` in that language are among the candidates."""
+    if chunk.metadata.get("language") == language:
+        return PREFERRED_LANGUAGE_WEIGHT
+    return OTHER_TWIN_WEIGHT if chunk.metadata.get("twin") in found else 1.0
+
+
 def _near_duplicate(a: ChunkRow, b: ChunkRow) -> bool:
     left, right = set(terms(body_of(a.text))), set(terms(body_of(b.text)))
     if not left or not right:
@@ -123,7 +137,9 @@ class HybridRetriever:
         dense = self.store.query(vector, self.candidate_k, _where(kind, language))
         keyword = [
             (chunk, score)
-            for chunk, score in self.keyword.search(query, self.candidate_k * 2)
+            for chunk, score in self.keyword.search(
+                query, self.candidate_k * 2, "nl" if prefer_language == "nl" else "en"
+            )
             if _matches(chunk, kind, language)
         ][: self.candidate_k]
         hits: dict[str, Hit] = {}
@@ -136,9 +152,13 @@ class HybridRetriever:
             hit.keyword_rank = rank
             hit.score += 1.0 / (RRF_K + rank + 1)
         if prefer_language:
+            found = {
+                h.doc_id
+                for h in hits.values()
+                if h.chunk.metadata.get("language") == prefer_language
+            }
             for hit in hits.values():
-                if hit.chunk.metadata.get("language") == prefer_language:
-                    hit.score *= 1.15
+                hit.score *= language_weight(hit.chunk, prefer_language, found)
         if keyword and any(h.dense_rank is None for h in hits.values()):
             self._fill_dense_scores(hits, vector)
         ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)

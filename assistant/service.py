@@ -40,6 +40,28 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 TURN_HITS = 2
 
 
+QUESTION_PROBLEMS = {
+    "en": {
+        "not_text": "The question must be text.",
+        "empty": "Please type a question.",
+        "too_long": "That question is {length} characters long; please keep it under {limit}.",
+        "no_words": "Please ask a question in words.",
+    },
+    "nl": {
+        "not_text": "De vraag moet tekst zijn.",
+        "empty": "Typ een vraag.",
+        "too_long": "Die vraag telt {length} tekens; houd ze onder de {limit}.",
+        "no_words": "Stel je vraag in woorden.",
+    },
+}
+
+
+def _grouped(number: int, language: str) -> str:
+    """5,000 in English, 5.000 in Dutch."""
+    text = f"{number:,}"
+    return text.replace(",", ".") if language == "nl" else text
+
+
 @dataclass
 class Prepared:
     """A question made ready for an answerer: its profile, vectors and retrieved passages."""
@@ -63,6 +85,7 @@ class Assistant:
         embeddings=None,
         store: IndexStore | None = None,
         warm: bool = True,
+        answer_model: AnswerModel | None = None,
     ) -> None:
         started = time.perf_counter()
         self.settings = settings
@@ -70,7 +93,7 @@ class Assistant:
         self.store = store or IndexStore(settings)
         self.retriever = HybridRetriever(self.store, self.embeddings, settings.candidate_k)
         self.extractive = ExtractiveAnswerer(
-            self.embeddings, lambda: self.retriever.keyword, AnswerModel.load()
+            self.embeddings, lambda: self.retriever.keyword, answer_model or AnswerModel.load()
         )
         self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
         self._answerers_lock = threading.Lock()
@@ -117,22 +140,26 @@ class Assistant:
                 self._answerers[name] = build_answerer(self.settings, name, self.extractive)
             return self._answerers[name]
 
-    def clean_question(self, question: str) -> str:
-        """Reject what cannot be a question, with a message a visitor can act on."""
+    def clean_question(self, question: str, language: str = "en") -> str:
+        """Reject what cannot be a question, with a message a visitor can act on, in the
+        language the visitor chose."""
+        messages = QUESTION_PROBLEMS["nl" if language == "nl" else "en"]
         if not isinstance(question, str):
-            raise QuestionError("The question must be text.")
+            raise QuestionError(messages["not_text"])
         text = CONTROL.sub(" ", question)
         text = MARKUP.sub(" ", text)  # questions are plain text: tags only dilute the words
         text = " ".join(text.split())
         if not text:
-            raise QuestionError("Please type a question.")
+            raise QuestionError(messages["empty"])
         if len(text) > self.settings.max_question_chars:
             raise QuestionError(
-                f"That question is {len(text):,} characters long; please keep it under "
-                f"{self.settings.max_question_chars:,}."
+                messages["too_long"].format(
+                    length=_grouped(len(text), language),
+                    limit=_grouped(self.settings.max_question_chars, language),
+                )
             )
         if not re.search(r"\w", text):
-            raise QuestionError("Please ask a question in words.")
+            raise QuestionError(messages["no_words"])
         return text
 
     def prepare(
@@ -142,18 +169,25 @@ class Assistant:
         *,
         kind: str | None = None,
         answerer: Answerer | None = None,
+        language: str = "en",
     ) -> Prepared:
-        """Validate, resolve a follow-up, embed and retrieve (raises QuestionError)."""
-        text = self.clean_question(question)
-        history = [self.clean_question(h) for h in history if isinstance(h, str) and h.strip()][
-            -self.settings.history_turns :
-        ]
+        """Validate, resolve a follow-up, embed and retrieve (raises QuestionError). The
+        answer's language is the question's, or `language` (the visitor's choice) when its
+        words do not tell."""
+        text = self.clean_question(question, language)
+        history = [
+            self.clean_question(h, language) for h in history if isinstance(h, str) and h.strip()
+        ][-self.settings.history_turns :]
         gazetteer = self.retriever.keyword.gazetteer
         # Slips in words the corpus knows are mended for the search and the checks:
         # "who bougth tigenx" is read as "who bought tigenix".
         mended = gazetteer.corrected_text(text)
-        if detect_language(mended) == "nl":
-            mended = join_separable_verbs(mended)
+        # A question without function words ("oprichter innogenetics") is in the language
+        # whose pages alone use its words; failing that, in the visitor's.
+        language = detect_language(mended, gazetteer.language_of(mended) or language)
+        if language == "nl":
+            # "nam ... over" is one verb; "wormenbedrijf", unknown to the pages, is two words.
+            mended = gazetteer.decompounded_text(join_separable_verbs(mended))
         resolved = resolve(mended, history, self.settings.history_turns, gazetteer.names)
         if resolved.carried_names and hasattr(answerer, "rewrite"):
             # LLM backends rewrite a follow-up into a standalone question; it is used for the
@@ -163,32 +197,38 @@ class Assistant:
                 resolved = ResolvedQuestion(
                     mended, standalone, resolved.carried_names, resolved.own_names
                 )
-        prepared = self._retrieve(text, history, resolved, kind)
+        prepared = self._retrieve(text, history, resolved, kind, language)
         if resolved.carried_names and resolved.own_names:
             # "Who founded Ablynx and when did it list?" names its own subject, so the earlier
             # turn may not be meant: it is used only when the answer model is then sure enough
             # to answer, and surer than without it.
-            alone = self._retrieve(text, history, ResolvedQuestion(mended, mended), kind)
+            alone = self._retrieve(text, history, ResolvedQuestion(mended, mended), kind, language)
             carried = self.extractive.confidence(prepared)
-            if carried < self.extractive.model.answer_threshold or carried <= (
-                self.extractive.confidence(alone)
-            ):
+            needed = self.extractive.model.threshold(prepared.profile.language)
+            if carried < needed or carried <= (self.extractive.confidence(alone)):
                 return alone
         return prepared
 
     def _retrieve(
-        self, text: str, history: list[str], resolved: ResolvedQuestion, kind: str | None
+        self,
+        text: str,
+        history: list[str],
+        resolved: ResolvedQuestion,
+        kind: str | None,
+        language: str = "en",
     ) -> Prepared:
         started = time.perf_counter()
         known = self.retriever.keyword.gazetteer.names
-        question_profile = profile(resolved.question, resolved.carried_names, known)
+        question_profile = profile(
+            resolved.question, resolved.carried_names, known, default_language=language
+        )
         # A follow-up is judged against what it asks now, with the names it carries: "Who
         # started it?" about Biocartis, not "where is Biocartis based".
         asked_text = " ".join([resolved.question, *resolved.carried_names])
         if resolved.turn and not question_profile.focus:
             # "When was that?" has no words of its own: it asks about the earlier turn's
             # event ("Who acquired Ablynx?"), so that turn's words are what it asks about.
-            earlier = profile(resolved.turn, known=known)
+            earlier = profile(resolved.turn, known=known, analysis=question_profile.analysis)
             question_profile = replace(
                 question_profile,
                 terms=question_profile.terms + earlier.terms,
@@ -237,11 +277,13 @@ class Assistant:
         *,
         kind: str | None = None,
         backend: str | None = None,
+        language: str = "en",
     ) -> Iterator[str | Answer]:
-        """Yield text deltas, then the full Answer (raises QuestionError for bad input)."""
+        """Yield text deltas, then the full Answer (raises QuestionError for bad input);
+        `language` is the visitor's choice, used when the question's words do not tell."""
         started = time.perf_counter()
         answerer = self.answerer(backend)
-        prepared = self.prepare(question, history, kind=kind, answerer=answerer)
+        prepared = self.prepare(question, history, kind=kind, answerer=answerer, language=language)
         timings = prepared.timings
         answer_started = time.perf_counter()
         for item in answerer.stream(
@@ -262,9 +304,10 @@ class Assistant:
         *,
         kind: str | None = None,
         backend: str | None = None,
+        language: str = "en",
     ) -> Answer:
         """The full Answer for one question (raises QuestionError for bad input)."""
-        for item in self.stream(question, history, kind=kind, backend=backend):
+        for item in self.stream(question, history, kind=kind, backend=backend, language=language):
             if isinstance(item, Answer):
                 return item
         raise RuntimeError("answerer ended without an answer")

@@ -4,7 +4,8 @@
 
 Prints chunks/s (median of 3 passes) for full 256-token chunks per embedding variant, with
 its mean cosine to the first variant listed (torch by default); the seconds of a full and a
-no-op sync of a 100-document corpus (in process and through the CLI); and the peak RSS. Run it on an idle machine: the figures are wall-clock.
+no-op sync of the shipped corpus, padded to 100 documents when smaller (in process and through
+the CLI); and the peak RSS. Run it on an idle machine: the figures are wall-clock.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def speed(embedder, texts: list[str], runs: int = 3) -> tuple[float, np.ndarray]
 
 
 def corpus_of_100(target: Path) -> Path:
-    """The shipped pages plus copies under new ids, 100 documents in all."""
+    """The shipped pages, plus copies under new ids when there are fewer than 100."""
     shutil.copytree(ROOT / "corpus", target, ignore=shutil.ignore_patterns("uploads", "README.md"))
     pages = corpus_pages(target)
     for number, page in enumerate(pages[: max(0, 100 - len(pages))]):
@@ -110,7 +111,7 @@ def main() -> None:
                 f"{variant:10s} {args.synthetic} synthetic chunks: {args.synthetic / (time.perf_counter() - started):.1f} chunks/s"
             )
 
-    print("== sync of a 100-document corpus")
+    print(f"== sync of a {len(corpus_pages(settings.corpus_dir))}-document corpus")
     indexer = Indexer(settings)
     report = indexer.sync()
     print(

@@ -12,7 +12,7 @@ from assistant.answers import QuestionError
 from assistant.config import AnswererName, SettingsError, get_settings
 from assistant.evaluation.cli import register as register_eval_command
 from ingest.cli import register as register_ingest_commands
-from ingest.documents import Kind
+from ingest.documents import Kind, Language
 from ui.cli import register as register_ui_commands
 
 app = typer.Typer(
@@ -35,13 +35,16 @@ def ask(
         AnswererName | None, typer.Option(help="Answerer (default: FA_ANSWERER).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    language: Annotated[
+        Language, typer.Option(help="Answer language when the question's words do not tell.")
+    ] = "en",
 ) -> None:
     """Answer one question and print the numbered sources."""
     from assistant.service import Assistant
 
     try:
         assistant = Assistant(get_settings())
-        answer = assistant.answer(question, kind=kind, backend=backend)
+        answer = assistant.answer(question, kind=kind, backend=backend, language=language)
     except (QuestionError, SettingsError, ImportError, FileNotFoundError) as error:
         # ImportError / FileNotFoundError: an LLM backend whose extra or model file is missing.
         console.print(f"[red]{error}[/red]")

@@ -22,8 +22,9 @@ from ingest.section_sources import section_sources
 HEADINGS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 PREFIX_SEPARATOR = " — "
 # Raise when chunk text or metadata change for the same document: the indexer re-indexes
-# every document whose chunks were made by another recipe. 2: per-section sources.
-RECIPE_VERSION = 2
+# every document whose chunks were made by another recipe. 2: per-section sources; 3: the
+# twin page id (language-first retrieval).
+RECIPE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,9 @@ def chunk_document(document: SourceDocument, tokenizer, config: ChunkingConfig) 
                 "position": len(chunks),
                 "doc_hash": document.content_hash,
             }
+            # Only when present (as the flags below): an upload's chunks keep their hash.
+            if meta.twin:
+                metadata["twin"] = meta.twin
             # Only when present: chunks of clean pages keep their hash and are not re-embedded.
             flagged = flagged_sentences(split_sentences(piece))
             if flagged:

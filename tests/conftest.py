@@ -26,6 +26,8 @@ SMALL_CORPUS_PAGES = [
     "history/vib-history.md",
     "ecosystem/imec-health.md",
     "history/tigenix.md",
+    # A Dutch twin: Dutch questions, the language switch and per-language analysis.
+    "history/ablynx-nl.md",
 ]
 
 

@@ -31,8 +31,15 @@ from assistant.answerers.features import (
 )
 from assistant.answerers.model import AnswerModel
 from assistant.answers import Answer, Citation
-from assistant.lexical import detect_language, terms
-from assistant.question import SYNONYMS, QuestionProfile, names_in, question_parts
+from assistant.keyword_index import chunk_language
+from assistant.lexical import detect_language, stems, terms, words
+from assistant.question import (
+    SYNONYMS,
+    QuestionProfile,
+    analysed_in,
+    names_in,
+    question_parts,
+)
 from assistant.retrieval import Hit
 from assistant.sentences import split_sentences
 from ingest.injection import flagged_in
@@ -185,35 +192,44 @@ class ExtractiveAnswerer:
         if not pool:
             return [], np.zeros((0, 0), dtype=np.float32)
         similarities = self.vectors.get([s for _, s, _ in pool]) @ query_vector
-        context = QuestionContext(
-            profile=question,
-            idf=self.idf,
-            gazetteer=self.keyword_index().gazetteer,
-            max_meaning=float(similarities.max()),
-            top_dense=hits[0].dense,
-        )
-        passage_terms = [set(terms(hit.chunk.text)) for hit in hits]
+        # Each page is compared with the question stemmed as the page's language is.
+        languages = [chunk_language(hit.chunk) for hit in hits]
+        contexts = {
+            language: QuestionContext(
+                profile=analysed_in(question, language),
+                idf=self.idf,
+                gazetteer=self.keyword_index().gazetteer,
+                max_meaning=float(similarities.max()),
+                top_dense=hits[0].dense,
+            )
+            for language in set(languages)
+        }
+        passage_terms = [
+            set(terms(hit.chunk.text, language))
+            for hit, language in zip(hits, languages, strict=True)
+        ]
         sentences = []
         for (index, sentence, previous), meaning in zip(pool, similarities, strict=True):
-            hit = hits[index]
+            hit, language = hits[index], languages[index]
             # "Galapagos: from genomics joint venture to ..." is about Galapagos; an overview
             # titled "Immunology biotech: argenx, Galapagos, ..." is not.
-            title_terms = set(terms(re.split(r"[:(—–]", hit.title, maxsplit=1)[0]))
-            section_terms = set(terms(str(hit.chunk.metadata.get("section", ""))))
+            title_terms = set(terms(re.split(r"[:(—–]", hit.title, maxsplit=1)[0], language))
+            section_terms = set(terms(str(hit.chunk.metadata.get("section", "")), language))
             sentences.append(
                 SentenceContext(
                     sentence=sentence,
                     previous=previous,
+                    language=language,
                     hit=hit,
                     hit_index=index,
                     meaning=float(meaning),
-                    sentence_terms=set(terms(sentence)) | role_terms(sentence),
+                    sentence_terms=set(terms(sentence, language)) | role_terms(sentence),
                     context_terms=title_terms | section_terms,
                     title_terms=title_terms,
                     passage_terms=passage_terms[index],
                 )
             )
-        rows = np.vstack([sentence_features(context, s) for s in sentences])
+        rows = np.vstack([sentence_features(contexts[s.language], s) for s in sentences])
         return sentences, rows
 
     def candidates(
@@ -242,7 +258,8 @@ class ExtractiveAnswerer:
         parts = question_parts(question)
         if len(parts) == 1:
             candidates = self.candidates(question, hits, query_vector)
-            if not candidates or candidates[0].probability < self.model.answer_threshold:
+            threshold = self.model.threshold(question.language)
+            if not candidates or candidates[0].probability < threshold:
                 return self.refusal(question, hits, candidates[0].probability if candidates else 0)
             limit = MAX_SENTENCES if len(question.qtypes) > 1 else 2
             return self.compose(
@@ -254,7 +271,7 @@ class ExtractiveAnswerer:
         for part in parts:
             candidates = self.candidates(part, hits, query_vector)
             lead = candidates[0] if candidates else None
-            if lead is None or lead.probability < self.model.answer_threshold:
+            if lead is None or lead.probability < self.model.threshold(question.language):
                 unanswered.append(part.text)
                 continue
             best = max(best, lead.probability)
@@ -340,17 +357,30 @@ class ExtractiveAnswerer:
 def related_topics(
     question: QuestionProfile, hits: list[Hit], idf: Callable[[str], float]
 ) -> list[str]:
-    """Titles of passages close to the question that share one of its own names or telling
-    words (not "best" or "year"): a follow-up searched with an earlier turn, but its related
-    topics come from what is asked now."""
-    own = [group for group in question.focus if max(idf(t) for t in group) >= TELLING_IDF]
-    own += [frozenset(terms(name)) for name in names_in(question.text, known=question.known)]
+    """Titles of passages close to the question, in its language when it has them, that share
+    one of its own names or telling words (not "best" or "year"): a follow-up searched with an
+    earlier turn, but its related topics come from what is asked now."""
+
+    def own_groups(language: str) -> list[frozenset[str]]:
+        asked = analysed_in(question, language)
+        groups = [group for group in asked.focus if max(idf(t) for t in group) >= TELLING_IDF]
+        names = names_in(question.text, known=question.known)
+        return groups + [frozenset(terms(name, language)) for name in names]
+
+    close = [h for h in hits if h.dense >= RELATED_MIN_DENSE]
+    own_language = [h for h in close if chunk_language(h.chunk) == question.language]
+    close = own_language or close
+    groups = {
+        language: own_groups(language) for language in {chunk_language(h.chunk) for h in close}
+    }
     return list(
         dict.fromkeys(
             h.title
-            for h in hits
-            if h.dense >= RELATED_MIN_DENSE
-            and any(group & set(terms(h.chunk.text)) for group in own)
+            for h in close
+            if any(
+                group & set(terms(h.chunk.text, chunk_language(h.chunk)))
+                for group in groups[chunk_language(h.chunk)]
+            )
         )
     )[:3]
 
@@ -382,12 +412,14 @@ def citation_for(hit: Hit, number: int) -> Citation:
 
 
 KIND_WORDS = frozenset(
-    terms(
+    stem
+    for word in words(
         "university universities universiteit hospital hospitals ziekenhuis institute instituut "
         "centre center centrum company group fund funds foundation school college agency park "
         "campus network cluster association council department lab laboratory research sciences "
         "science medical health therapeutics pharma pharmaceuticals biotech"
     )
+    for stem in stems(word)
 )
 LED_BY = re.compile(
     r"\b(?:led|directed|headed|run|managed|chaired)\s+by\b|\bgeleid\s+door\b", re.IGNORECASE

@@ -45,6 +45,8 @@ class SentenceContext:
 
     sentence: str
     previous: str
+    # The page's language: the sentence's terms are stemmed as that language.
+    language: str
     hit: Hit
     hit_index: int
     meaning: float
@@ -68,13 +70,11 @@ class QuestionContext:
         self.weights = {t: self.idf(t) for t in set(self.profile.terms)}
         # What is said about the names ("founded", "cost", "employees"): the sentence itself
         # must say it; the names may sit in its title or the sentence before.
-        name_terms = {t for n in self.profile.names for t in terms(n)}
+        name_terms = {t for n in self.profile.names for t in terms(n, self.profile.analysis)}
         self.predicate_weights = {t: w for t, w in self.weights.items() if t not in name_terms}
         text = self.profile.text
-        # The corpus is mostly English: a Dutch question's words are often unknown to it
-        # without the question being off-topic.
-        english = self.profile.language == "en"
-        self.unknown_share = self.gazetteer.unknown_share(text) if english else 0.0
+        # Every page has a Dutch twin: a Dutch question's words are as known as an English one's.
+        self.unknown_share = self.gazetteer.unknown_share(text)
         self.unknown_names = self.gazetteer.unknown_names(self.profile.names)
         self.live_data = asks_live_data(text)
         self.practical_help = asks_practical_help(text)
@@ -98,18 +98,23 @@ def idf_coverage(
     return earned / total
 
 
-def name_found(name: str, present: set[str], idf: Callable[[str], float]) -> bool:
+def name_found(
+    name: str, present: set[str], idf: Callable[[str], float], language: str = "en"
+) -> bool:
     """Most of a name's rarity-weighted words are present: "Van den Brande" finds the name."""
-    weights = {t: idf(t) for t in terms(name)}
+    weights = {t: idf(t) for t in terms(name, language)}
     total = sum(weights.values())
     return bool(total) and sum(w for t, w in weights.items() if t in present) / total >= 0.5
 
 
-def names_share(names: list[str], present: set[str], idf: Callable[[str], float]) -> float:
-    """Share of the question's names found (1.0 when the question names nothing)."""
+def names_share(
+    names: list[str], present: set[str], idf: Callable[[str], float], language: str = "en"
+) -> float:
+    """Share of the question's names found (1.0 when the question names nothing); `present`
+    holds terms stemmed as `language`."""
     if not names:
         return 1.0
-    return sum(name_found(n, present, idf) for n in names) / len(names)
+    return sum(name_found(n, present, idf, language) for n in names) / len(names)
 
 
 def asks_live_data(text: str) -> float:
@@ -211,6 +216,11 @@ FEATURE_NAMES = (
     "practical_help",
     "max_meaning",
     "top_dense",
+    # The embedding model was trained on English: its similarities run lower for Dutch text,
+    # so a Dutch question gets its own slope on them.
+    "meaning_dutch",
+    "max_meaning_dutch",
+    "top_dense_dutch",
     *(f"asks_{t}" for t in QTYPES),
 )
 
@@ -230,9 +240,15 @@ NEGATIVE = {
     "live_data",
     "practical_help",
 }
-FREE = {"question_has_names", "sentence_words", "question_words", "question_dutch"} | {
-    f"asks_{t}" for t in QTYPES
-}
+FREE = {
+    "question_has_names",
+    "sentence_words",
+    "question_words",
+    "question_dutch",
+    "meaning_dutch",
+    "max_meaning_dutch",
+    "top_dense_dutch",
+} | {f"asks_{t}" for t in QTYPES}
 FEATURE_SIGNS = tuple(
     -1 if name in NEGATIVE else 0 if name in FREE else 1 for name in FEATURE_NAMES
 )
@@ -244,7 +260,8 @@ def sentence_features(question: QuestionContext, candidate: SentenceContext) -> 
     passage = candidate.hit.chunk.text
     passage_terms = candidate.passage_terms | candidate.context_terms
     sentence_terms = candidate.sentence_terms
-    around = candidate.title_terms | set(terms(candidate.previous))
+    previous_terms = set(terms(candidate.previous, candidate.language))
+    around = candidate.title_terms | previous_terms
     focus = [
         1.0 if group & sentence_terms else 0.5 if group & candidate.context_terms else 0.0
         for group in profile.focus
@@ -262,11 +279,15 @@ def sentence_features(question: QuestionContext, candidate: SentenceContext) -> 
         "coverage_passage": idf_coverage(question.weights, passage_terms),
         "predicate_sentence": idf_coverage(question.predicate_weights, sentence_terms),
         "predicate_around": idf_coverage(
-            question.predicate_weights, sentence_terms | set(terms(candidate.previous))
+            question.predicate_weights, sentence_terms | previous_terms
         ),
         "focus_share": sum(focus) / len(focus) if focus else 1.0,
-        "names_sentence": names_share(profile.names, sentence_terms, question.idf),
-        "names_context": names_share(profile.names, sentence_terms | around, question.idf),
+        "names_sentence": names_share(
+            profile.names, sentence_terms, question.idf, candidate.language
+        ),
+        "names_context": names_share(
+            profile.names, sentence_terms | around, question.idf, candidate.language
+        ),
         "question_has_names": float(bool(profile.names)),
         "type_fit": profile.type_fit(candidate.sentence),
         "who_without_new_name": float(
@@ -296,4 +317,6 @@ def sentence_features(question: QuestionContext, candidate: SentenceContext) -> 
     # Meaning and the asked type count only about the asked-about entity.
     values["meaning_x_names"] = values["meaning"] * values["names_context"]
     values["type_x_names"] = values["type_fit"] * values["names_context"]
+    for dense in ("meaning", "max_meaning", "top_dense"):
+        values[f"{dense}_dutch"] = values[dense] * values["question_dutch"]
     return np.array([values[name] for name in FEATURE_NAMES], dtype=np.float32)

@@ -22,9 +22,11 @@ MODEL_FILE = Path(__file__).with_name("answer_model.json")
 class AnswerModel:
     """P(sentence answers the question) = sigmoid(coef · standardised features + intercept).
 
-    `answer_threshold`: the best sentence must reach it, or the question is refused.
+    `answer_threshold`: the best sentence must reach it, or the question is refused;
+    `language_thresholds` replaces it for questions in another language ("nl"), whose
+    probabilities the English-only embedding model leaves lower.
     `extra_threshold`: a further sentence is added when it reaches it.
-    Both are calibrated on the dev split; `report` records the figures they were chosen on.
+    `report` records the figures they were chosen on (see training.py).
     """
 
     features: list[str]
@@ -35,6 +37,7 @@ class AnswerModel:
     answer_threshold: float
     extra_threshold: float
     report: dict = field(default_factory=dict)
+    language_thresholds: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if tuple(self.features) != FEATURE_NAMES:
@@ -46,6 +49,10 @@ class AnswerModel:
         self._scale = np.asarray(self.scale, dtype=np.float32)
         self._coef = np.asarray(self.coef, dtype=np.float32)
 
+    def threshold(self, language: str) -> float:
+        """The probability a question in `language` needs to be answered."""
+        return self.language_thresholds.get(language, self.answer_threshold)
+
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """One probability per row of features."""
         if not len(rows):
@@ -56,6 +63,13 @@ class AnswerModel:
     def save(self, path: Path = MODEL_FILE) -> None:
         document = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
         path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def untrained(cls) -> AnswerModel:
+        """A model of today's features that weighs none of them: what training starts from
+        when the features changed since the shipped model was fitted."""
+        width = len(FEATURE_NAMES)
+        return cls(list(FEATURE_NAMES), [0.0] * width, [1.0] * width, [0.0] * width, 0.0, 0.5, 0.5)
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> AnswerModel:

@@ -118,10 +118,15 @@ def train_answerer(
     ] = None,
 ) -> None:
     """Rebuild the extractive answerer's model from the question sets (train + dev splits)."""
+    from assistant.answerers.model import AnswerModel
     from assistant.answerers.training import train
     from assistant.service import Assistant
 
-    assistant = Assistant(get_settings(), warm=False)
+    try:
+        shipped = AnswerModel.load()
+    except ValueError:  # fitted on other features: training does not need it
+        shipped = AnswerModel.untrained()
+    assistant = Assistant(get_settings(), warm=False, answer_model=shipped)
     model = train(assistant, out)
     table = Table("feature", "weight")
     for name, weight in sorted(

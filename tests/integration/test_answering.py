@@ -55,6 +55,32 @@ def test_extractive_answers_are_source_sentences_with_valid_markers(assistant, q
         assert claim in body_of(cited[number].text) or claim in cited[number].text
 
 
+@pytest.mark.parametrize(
+    ("question", "language", "page"),
+    [
+        ("Wie nam Ablynx over?", "nl", "ablynx-nl"),
+        ("Who acquired Ablynx?", "en", "ablynx"),
+    ],
+)
+def test_a_question_is_answered_from_the_page_in_its_language(assistant, question, language, page):
+    answer = assistant.answer(question)
+    assert not answer.refused and "Sanofi" in answer.text
+    assert answer.language == language
+    assert answer.citations[0].doc_id == page
+    # The twin in the other language comes only after every passage in the question's own.
+    languages = [c.language for c in answer.contexts]
+    assert languages == sorted(languages, key=lambda found: found != language)
+
+
+def test_the_visitors_language_decides_when_the_question_does_not(assistant):
+    assert assistant.answer("ablynx sanofi", language="nl").language == "nl"
+    assert assistant.answer("ablynx sanofi", language="en").language == "en"
+    with pytest.raises(QuestionError, match="Typ een vraag"):
+        assistant.answer("   ", language="nl")
+    with pytest.raises(QuestionError, match=r"telt 6\.000 tekens"):
+        assistant.answer("x" * 6000, language="nl")
+
+
 def test_unrelated_question_is_refused(assistant):
     answer = assistant.answer("What is the best stoofvlees recipe?")
     assert answer.refused and not answer.citations

@@ -34,12 +34,12 @@ def stored_doc_ids(indexer: Indexer) -> dict[str, int]:
 def test_full_then_noop_then_edit_then_delete(settings, embeddings):
     indexer = indexer_for(settings, embeddings)
     first = indexer.sync()
-    assert len(first.added) == 6 and not first.failed
+    assert len(first.added) == 7 and not first.failed
     assert first.chunks_embedded == indexer.store.count() > 6
     version = indexer.store.version()
 
     again = indexer.sync()
-    assert again.chunks_embedded == 0 and len(again.unchanged) == 6
+    assert again.chunks_embedded == 0 and len(again.unchanged) == 7
     assert indexer.store.version() == version  # nothing changed, readers keep their caches
 
     before = {row.id: row.metadata["doc_id"] for row in indexer.store.all_chunks()}
@@ -73,7 +73,7 @@ def test_bad_files_reported_others_indexed(settings, embeddings):
         "ablynx.md",
     }
     assert any("duplicate id" in r for r in reasons.values())
-    assert len(report.added) == 6
+    assert len(report.added) == 7
 
 
 def test_cli_add_docs_remove(settings, embeddings, monkeypatch, tmp_path):
@@ -187,13 +187,14 @@ def test_sigkill_mid_ingest_then_good_run(settings, embeddings, spawn):
     assert process.returncode == -signal.SIGKILL, process.stdout.read()
     with sqlite3.connect(records) as db:
         ledger_then = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-    assert ledger_then < 6
+    assert ledger_then < 7
     indexer = indexer_for(settings, embeddings)
     report = indexer.sync()
-    assert not report.failed and len(report.added) >= 6 - ledger_then
+    assert not report.failed and len(report.added) >= 7 - ledger_then
     counts = stored_doc_ids(indexer)
     assert set(counts) == {
         "ablynx",
+        "ablynx-nl",
         "argenx",
         "ucb-history",
         "vib-history",
@@ -211,7 +212,7 @@ def test_ingests_started_at_once_are_serialised(settings, embeddings, spawn):
     outputs = [process.communicate(timeout=300)[0] for process in processes]
     assert all(process.returncode == 0 for process in processes), "\n".join(outputs)
     combined = "\n".join(outputs)
-    assert combined.count("added 6") == 1 and combined.count("unchanged 6") == 2
+    assert combined.count("added 7") == 1 and combined.count("unchanged 7") == 2
     indexer = indexer_for(settings, embeddings)
     assert len(indexer.records.list_keys()) == indexer.store.count()
 
@@ -279,7 +280,7 @@ def test_a_data_dir_of_an_older_chunking_recipe_is_re_indexed(settings, embeddin
 
     indexer = indexer_for(settings, embeddings)
     report = indexer.sync()
-    assert len(report.updated) == 6 and not report.failed
+    assert len(report.updated) == 7 and not report.failed
     founding = [
         row.metadata["sources"].split()
         for row in indexer.store.all_chunks()
@@ -289,7 +290,7 @@ def test_a_data_dir_of_an_older_chunking_recipe_is_re_indexed(settings, embeddin
     assert founding and all(0 < len(urls) < ablynx_page_sources for urls in founding)
     assert len(indexer.records.list_keys()) == indexer.store.count()  # old chunks gone
     again = indexer.sync()
-    assert again.chunks_embedded == 0 and len(again.unchanged) == 6
+    assert again.chunks_embedded == 0 and len(again.unchanged) == 7
 
 
 @pytest.mark.parametrize("cut", ["half", "no-xref", "junk"])

@@ -81,4 +81,6 @@ def test_training_command_reproduces_the_shipped_model(shipped_assistant, tmp_pa
     # embedding kernels on another CPU) and thresholds within one step of the sweep.
     assert np.allclose(rebuilt.coef, shipped.coef, atol=0.05)
     assert abs(rebuilt.answer_threshold - shipped.answer_threshold) <= 0.025 + 1e-9
+    assert rebuilt.language_thresholds.keys() == shipped.language_thresholds.keys() == {"nl"}
+    assert abs(rebuilt.threshold("nl") - shipped.threshold("nl")) <= 0.025 + 1e-9
     assert abs(rebuilt.extra_threshold - shipped.extra_threshold) <= 0.05 + 1e-9

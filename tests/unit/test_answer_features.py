@@ -16,6 +16,7 @@ from assistant.answerers.features import (
     years_agree,
 )
 from assistant.answerers.model import AnswerModel
+from assistant.answerers.training import Outcome, choose_threshold
 from assistant.gazetteer import Gazetteer
 from assistant.lexical import terms
 from assistant.question import profile, question_parts
@@ -139,3 +140,20 @@ def test_answer_model_is_a_monotone_logistic_over_its_features():
     assert low == pytest.approx(0.5) and high == pytest.approx(1 / (1 + np.exp(-2.0)))
     with pytest.raises(ValueError, match="train-answerer"):
         AnswerModel(["meaning"], [0.0], [1.0], [1.0], 0.0, 0.5, 0.5)
+
+
+def test_the_refusal_threshold_is_the_best_utility_within_the_false_refusal_budget():
+    def outcome(utility: float, false_refusals: int) -> Outcome:
+        return Outcome(utility=utility, questions=10, answerable=10, false_refusals=false_refusals)
+
+    # 0.4 is best but refuses 3 of 10 answerable questions: over the budget.
+    sweep = {
+        0.2: outcome(6.0, 0),
+        0.3: outcome(7.0, 0),
+        0.35: outcome(7.0, 0),
+        0.4: outcome(8.0, 3),
+    }
+    assert choose_threshold(sweep) == 0.3  # the lowest of the best within the budget
+    # When every threshold refuses too much, the lowest is used.
+    assert choose_threshold({0.1: outcome(1.0, 5), 0.2: outcome(2.0, 6)}) == 0.1
+    assert AnswerModel.untrained().threshold("nl") == AnswerModel.untrained().answer_threshold
