@@ -80,7 +80,7 @@ def memory(url: str, pid: int, sessions: int, size_mb: int) -> None:
     outcomes: dict[str, int] = {}
     with client_for(url, "127.0.0.1") as http:
         for _ in range(sessions):
-            raw = run_event(http, fn, [question, [], [], "all"])
+            raw = run_event(http, fn, [question, [], [], "all", "en"])
             key = raw if raw.startswith("HTTP") else "answered (rejected by length)"
             outcomes[key] = outcomes.get(key, 0) + 1
     after = rss_mb(pid)

@@ -25,11 +25,12 @@ from assistant.service import Assistant
 from assistant.store import StoreUnavailable
 from ingest.indexing import Indexer
 from ui.admin import build_admin
-from ui.chat import build_chat
+from ui.chat import build_chat, relabelled
 from ui.guard import RequestGuard
 from ui.render import escape_text
 from ui.staff_auth import StaffAccess
-from ui.timeline import build_timeline, load_milestones, timeline_html
+from ui.texts import ENGLISH, LANGUAGES, texts_for
+from ui.timeline import build_timeline, timeline_update
 
 logger = logging.getLogger(__name__)
 
@@ -87,22 +88,69 @@ def build_app(
     # Uploaded files sit in Gradio's cache, reachable by URL: keep them an hour at most.
     with gr.Blocks(title=TITLE, fill_width=False, delete_cache=(3600, 3600)) as demo:
         status = gr.HTML(current_status(), elem_id="fa-status", render=False)
-        gr.Markdown(f"## {TITLE}", elem_id="fa-title-bar")
+        with gr.Row(elem_id="fa-title-bar"):
+            gr.Markdown(f"## {TITLE}")
+            language = gr.Radio(
+                LANGUAGES,
+                value="en",
+                label=ENGLISH.language_label,
+                elem_id="fa-language",
+                min_width=200,
+                scale=0,
+            )
+        # The visitor's choice survives a reload of the page (kept in the browser).
+        remembered = gr.BrowserState("en", storage_key="fa-language")
         with gr.Tabs():
-            with gr.Tab("Ask", id="ask", elem_id="fa-tab-ask"):
-                build_chat(assistant, feedback)
-            with gr.Tab("Timeline", id="timeline", elem_id="fa-tab-timeline") as timeline_tab:
+            with gr.Tab(ENGLISH.tab_ask, id="ask", elem_id="fa-tab-ask") as ask_tab:
+                chat = build_chat(assistant, feedback, language)
+            with gr.Tab(
+                ENGLISH.tab_timeline, id="timeline", elem_id="fa-tab-timeline"
+            ) as timeline_tab:
                 timeline = build_timeline(settings.corpus_dir)
             if staff is not None:
                 with gr.Tab("Staff", id="staff", elem_id="fa-tab-staff"):
                     build_admin(demo, assistant, indexer, staff.sessions, status, current_status)
         status.render()
+
+        def relabel(chosen: str) -> list:
+            """The page in `chosen`: labels, examples, the timeline, and the stored choice."""
+            texts = texts_for(chosen)
+            return [
+                gr.Radio(label=texts.language_label),
+                gr.Tab(label=texts.tab_ask),
+                gr.Tab(label=texts.tab_timeline),
+                *relabelled(texts),
+                *timeline_update(settings.corpus_dir, chosen),
+                chosen,
+            ]
+
+        language.change(
+            relabel,
+            inputs=language,
+            outputs=[
+                language,
+                ask_tab,
+                timeline_tab,
+                *chat.components(),
+                *timeline.components(),
+                remembered,
+            ],
+            api_visibility="private",
+            show_progress="hidden",
+        )
         timeline_tab.select(
-            lambda: timeline_html(load_milestones(settings.corpus_dir)),
-            outputs=timeline,
+            lambda chosen: timeline_update(settings.corpus_dir, chosen),
+            inputs=language,
+            outputs=timeline.components(),
             api_visibility="private",
         )
         demo.load(current_status, outputs=status, api_visibility="private")
+        demo.load(
+            lambda stored: stored if stored in ("en", "nl") else "en",
+            inputs=remembered,
+            outputs=language,
+            api_visibility="private",
+        )
         demo.load(None, js=ON_LOAD_JS)  # topic buttons; focus without scrolling
     return demo
 

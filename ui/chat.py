@@ -18,27 +18,9 @@ from assistant.feedback import FeedbackStore
 from assistant.service import Assistant
 from assistant.store import StoreUnavailable
 from ui.render import answer_html, partial_html, problem_html, user_html
+from ui.texts import ENGLISH, PageTexts, texts_for
 
 logger = logging.getLogger(__name__)
-
-EXAMPLES = [
-    "Who acquired Ablynx?",
-    "When was VIB founded?",
-    "What does imec do in health?",
-    "Wie richtte argenx op?",
-    "Who founded Janssen Pharmaceutica?",
-    "What is a Nanobody?",
-    "Which companies grew out of Plant Genetic Systems?",
-    "Waar maakt Pfizer in Puurs vaccins?",
-]
-KINDS = [("All", "all"), ("Ecosystem", "ecosystem"), ("History", "history")]
-WELCOME = (
-    "### Ask about Flemish life sciences\n"
-    "Questions about the biotech ecosystem in Flanders today (institutes, companies, "
-    "funding) and its history (founders, spin-offs, acquisitions), in English or Dutch. "
-    "Answers quote the documents; each `[n]` links to its source below the answer. "
-    "Follow-up questions may refer to the previous ones."
-)
 
 
 @dataclass
@@ -51,21 +33,59 @@ class Turn:
     answer: Answer | None
 
 
-UNAVAILABLE_MESSAGE = "The document index is unavailable right now; please try again shortly."
-
-
 def _kind(value: str | None) -> str | None:
     return value if value in ("ecosystem", "history") else None
 
 
-def build_chat(assistant: Assistant, feedback: FeedbackStore) -> None:
-    """Add the chat to the current Blocks: welcome, examples, filter, chatbot, input, feedback."""
+@dataclass
+class ChatParts:
+    """The chat's components whose texts follow the page language."""
+
+    welcome: gr.Markdown
+    kind: gr.Radio
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    send: gr.Button
+    clear: gr.Button
+    examples: gr.Dataset
+
+    def components(self) -> list[gr.components.Component]:
+        return [
+            self.welcome,
+            self.kind,
+            self.chatbot,
+            self.question,
+            self.send,
+            self.clear,
+            self.examples,
+        ]
+
+
+def relabelled(texts: PageTexts) -> list:
+    """Updates for ChatParts.components(), in order, showing `texts`."""
+    return [
+        gr.Markdown(texts.welcome),
+        gr.Radio(choices=texts.kinds, label=texts.search_in),
+        gr.Chatbot(label=texts.conversation, placeholder=texts.chat_placeholder),
+        gr.Textbox(placeholder=texts.question_placeholder),
+        gr.Button(texts.send),
+        gr.Button(texts.clear),
+        gr.Dataset(samples=[[q] for q in texts.examples], label=texts.examples_label),
+    ]
+
+
+def build_chat(assistant: Assistant, feedback: FeedbackStore, language: gr.Radio) -> ChatParts:
+    """Add the chat to the current Blocks: welcome, examples, filter, chatbot, input, feedback.
+    `language` is the page's language switch: it sets the language of answers whose question
+    does not tell, and follows the language of each question asked."""
     history_turns = assistant.settings.history_turns
 
     def respond(
-        question: str, messages: list, turns: list[Turn] | None, kind: str | None
-    ) -> Iterator[tuple[list, str, list[Turn]]]:
+        question: str, messages: list, turns: list[Turn] | None, kind: str | None, chosen: str
+    ) -> Iterator[tuple[list, str, list[Turn], str]]:
         turns = list(turns or [])
+        chosen = chosen if chosen in ("en", "nl") else "en"
+        texts = texts_for(chosen)
         question = question if isinstance(question, str) else ""
         # Never echo (or keep) more of a question than could be accepted: a rejected 10 MB
         # question must not live on in this session's chat.
@@ -76,87 +96,102 @@ def build_chat(assistant: Assistant, feedback: FeedbackStore) -> None:
         turn = Turn(len(messages), echoed, earlier, None)
         shown = ""
         try:
-            for item in assistant.stream(question, earlier, kind=_kind(kind)):
+            for item in assistant.stream(question, earlier, kind=_kind(kind), language=chosen):
                 if isinstance(item, Answer):
                     turn.answer = item
                     content = answer_html(item, question, turn.index)
                     break
                 shown += item
-                yield [*messages, {"role": "assistant", "content": partial_html(shown)}], "", turns
+                partial = [*messages, {"role": "assistant", "content": partial_html(shown)}]
+                yield partial, "", turns, chosen
             else:
                 raise RuntimeError("the answerer stopped without an answer")
         except QuestionError as error:
-            content = problem_html(str(error))
+            content = problem_html(str(error), chosen)
         except StoreUnavailable:
             logger.exception("Index unavailable while answering")
-            content = problem_html(UNAVAILABLE_MESSAGE)
+            content = problem_html(texts.unavailable, chosen)
         if turn.answer is not None:
             turns.append(turn)
-        yield [*messages, {"role": "assistant", "content": content}], "", turns
+            # The page now speaks the language the visitor asked in.
+            chosen = turn.answer.language if turn.answer.language in ("en", "nl") else chosen
+        yield [*messages, {"role": "assistant", "content": content}], "", turns, chosen
 
-    def on_like(turns: list[Turn] | None, vote: gr.LikeData) -> None:
+    def on_like(turns: list[Turn] | None, chosen: str, vote: gr.LikeData) -> None:
         """Store a vote on an answer; votes on anything else are ignored."""
         index = vote.index[0] if isinstance(vote.index, (list, tuple)) else vote.index
         turn = next((t for t in turns or [] if t.index == index), None)
         if turn is None or turn.answer is None or vote.liked not in (True, False):
             return
         rating = "up" if vote.liked else "down"
+        texts = texts_for(chosen)
         if feedback.record(turn.question, turn.answer, rating, turn.history) is None:
-            gr.Info("Feedback is switched off on this server; thanks all the same.")
+            gr.Info(texts.feedback_off)
             return
-        gr.Info("Thanks for the feedback.")
+        gr.Info(texts.feedback_thanks)
 
     def start_over() -> tuple[list, str, list[Turn]]:
         return [], "", []
 
-    def answer(question: str, history: list[str] | None = None, kind: str = "all") -> dict:
-        """The Answer as JSON (text, citations, refused, backend) for programs, not people."""
+    def answer(
+        question: str, history: list[str] | None = None, kind: str = "all", language: str = "en"
+    ) -> dict:
+        """The Answer as JSON (text, citations, refused, backend) for programs, not people;
+        `language` ("en" or "nl") is used when the question's words do not tell."""
+        language = language if language in ("en", "nl") else "en"
         try:
-            result = assistant.answer(question, history or [], kind=_kind(kind))
+            result = assistant.answer(question, history or [], kind=_kind(kind), language=language)
         except QuestionError as error:
             raise gr.Error(str(error)) from None
         except StoreUnavailable:
             logger.exception("Index unavailable while answering")
-            raise gr.Error(UNAVAILABLE_MESSAGE) from None
+            raise gr.Error(texts_for(language).unavailable) from None
         data = result.to_dict()
         data.pop("contexts", None)
         return data
 
-    gr.Markdown(WELCOME, elem_id="fa-welcome")
-    kind = gr.Radio(KINDS, value="all", label="Search in", elem_id="fa-kind")
+    texts = ENGLISH
+    welcome = gr.Markdown(texts.welcome, elem_id="fa-welcome")
+    kind = gr.Radio(texts.kinds, value="all", label=texts.search_in, elem_id="fa-kind")
     chatbot = gr.Chatbot(
-        label="Conversation",
+        label=texts.conversation,
         elem_id="fa-chat",
         height="60vh",
         min_height=320,
         latex_delimiters=[],
         allow_tags=False,
-        placeholder="Ask a question, or pick an example below.",
+        placeholder=texts.chat_placeholder,
         buttons=["copy"],
     )
     turns = gr.State([])
     with gr.Row(equal_height=True, elem_id="fa-ask-row"):
         question = gr.Textbox(
-            placeholder="Type a question in English or Dutch…",
+            placeholder=texts.question_placeholder,
             show_label=False,
             lines=1,
             max_lines=4,
             scale=5,
             elem_id="fa-question",  # focused by ui/app.js on wide screens only
         )
-        send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="fa-send")
-        clear = gr.Button("Clear", scale=1, min_width=80, elem_id="fa-clear")
-    examples = gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Try one of these")
+        send = gr.Button(texts.send, variant="primary", scale=1, min_width=80, elem_id="fa-send")
+        clear = gr.Button(texts.clear, scale=1, min_width=80, elem_id="fa-clear")
+    examples = gr.Examples(
+        [[q] for q in texts.examples],
+        inputs=[question],
+        label=texts.examples_label,
+        elem_id="fa-examples",
+    )
 
     ask = {
         "fn": respond,
-        "inputs": [question, chatbot, turns, kind],
-        "outputs": [chatbot, question, turns],
+        "inputs": [question, chatbot, turns, kind, language],
+        "outputs": [chatbot, question, turns, language],
         "show_progress": "minimal",
     }
     question.submit(**ask, api_name="ask")
     send.click(**ask, api_visibility="undocumented")
     examples.load_input_event.then(**ask, api_visibility="undocumented")
     clear.click(start_over, outputs=[chatbot, question, turns], api_visibility="private")
-    chatbot.like(on_like, inputs=[turns], api_visibility="private")
+    chatbot.like(on_like, inputs=[turns, language], api_visibility="private")
     gr.api(answer, api_name="answer")
+    return ChatParts(welcome, kind, chatbot, question, send, clear, examples.dataset)

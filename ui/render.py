@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from assistant.answers import Answer, Citation
 from assistant.lexical import STOPWORDS, fold, stem
+from ui.texts import ENGLISH, PageTexts, texts_for
 
 # Characters that Markdown, KaTeX or a JS/Handlebars template would act on.
 _NEUTRALISE = str.maketrans(
@@ -28,11 +29,6 @@ _SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 _SAID = re.compile(r"(.+?)\s*((?:\[\d{1,3}\]\s*)+)")
 TOPIC_QUESTION = {"en": "What is {}?", "nl": "Wat is {}?"}
 TOPICS_LABEL = {"en": "Ask about:", "nl": "Vraag naar:"}
-
-REFUSAL_NOTE = (
-    "No answer found in the documents: the assistant only answers from its sources. "
-    "Try rephrasing, or pick one of the example questions."
-)
 
 
 def escape_text(text: str) -> str:
@@ -129,7 +125,9 @@ def source_anchor(turn: int, number: int) -> str:
     return f"fa-src-{turn}-{number}"
 
 
-def answer_text_html(text: str, citations: Iterable[Citation], turn: int) -> str:
+def answer_text_html(
+    text: str, citations: Iterable[Citation], turn: int, texts: PageTexts = ENGLISH
+) -> str:
     """The answer with each `[n]` turned into a link to its entry in the sources panel."""
     numbers = {c.number for c in citations}
     out: list[str] = []
@@ -141,14 +139,15 @@ def answer_text_html(text: str, citations: Iterable[Citation], turn: int) -> str
         out.append(escape_text(text[last : match.start()]))
         out.append(
             f"<a class='fa-cite' href='#{source_anchor(turn, number)}'"
-            f" title='Source {number}'>&#91;{number}&#93;</a>"
+            f" title='{escape_text(texts.source_link.format(number=number))}'>"
+            f"&#91;{number}&#93;</a>"
         )
         last = match.end()
     out.append(escape_text(text[last:]))
     return "".join(out)
 
 
-def sources_html(answer: Answer, question: str, turn: int) -> str:
+def sources_html(answer: Answer, question: str, turn: int, texts: PageTexts = ENGLISH) -> str:
     """One entry per citation: title, source links, section and the passage, highlighted."""
     if not answer.citations:
         return ""
@@ -169,22 +168,28 @@ def sources_html(answer: Answer, question: str, turn: int) -> str:
             f"<blockquote class='fa-passage'>{passage_html(c.text, said.get(c.number, []), terms)}"
             "</blockquote></li>"
         )
-    return f"<div class='fa-sources'><div class='fa-sources-title'>Sources</div><ol>{''.join(items)}</ol></div>"
+    title = escape_text(texts.sources)
+    return (
+        f"<div class='fa-sources'><div class='fa-sources-title'>{title}</div>"
+        f"<ol>{''.join(items)}</ol></div>"
+    )
 
 
 def answer_html(answer: Answer, question: str, turn: int) -> str:
-    """A finished answer: text with citation links, a note when refused, then its sources."""
-    parts = [
-        f"<div class='fa-answer'><p>{answer_text_html(answer.text, answer.citations, turn)}</p>"
-    ]
+    """A finished answer in the language it was given in: text with citation links, a note
+    when refused, then its sources."""
+    texts = texts_for(answer.language)
+    text = answer_text_html(answer.text, answer.citations, turn, texts)
+    parts = [f"<div class='fa-answer'><p>{text}</p>"]
     if answer.refused:
         parts.append(
-            f"<p class='fa-refusal'><strong>Note:</strong> {escape_text(REFUSAL_NOTE)}</p>"
+            f"<p class='fa-refusal'><strong>{escape_text(texts.note)}</strong> "
+            f"{escape_text(texts.refusal_note)}</p>"
         )
         parts.append(topics_html(answer))
     if answer.notice:
         parts.append(f"<p class='fa-notice'>{escape_text(answer.notice)}</p>")
-    parts.append(sources_html(answer, question, turn))
+    parts.append(sources_html(answer, question, turn, texts))
     parts.append("</div>")
     return "".join(parts)
 
@@ -194,9 +199,13 @@ def partial_html(text: str) -> str:
     return f"<div class='fa-answer fa-streaming'><p>{escape_text(text)} &#8230;</p></div>"
 
 
-def problem_html(message: str) -> str:
+def problem_html(message: str, language: str = "en") -> str:
     """A message about the question itself (empty, too long), never a traceback."""
-    return f"<div class='fa-answer'><p class='fa-problem'><strong>Sorry:</strong> {escape_text(message)}</p></div>"
+    sorry = escape_text(texts_for(language).sorry)
+    return (
+        f"<div class='fa-answer'><p class='fa-problem'><strong>{sorry}</strong> "
+        f"{escape_text(message)}</p></div>"
+    )
 
 
 def user_html(question: str) -> str:

@@ -1,4 +1,5 @@
-"""The history timeline: milestones from the front matter of the English history pages.
+"""The history timeline: milestones from the front matter of the history pages, in the
+page's language (every history page has a twin, so both languages show the same events).
 
 Drawn as inline SVG (one lane per page, one dot per milestone) plus a year-by-year list,
 so it needs no JavaScript library and no network. Every dot and entry links to the page's
@@ -17,6 +18,7 @@ from assistant.lexical import terms
 from ingest.documents import DocumentError, validate_front_matter
 from ingest.loaders import split_front_matter
 from ui.render import escape_text, safe_url
+from ui.texts import ENGLISH, texts_for
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +42,9 @@ class Milestone:
     url: str
 
 
-def load_milestones(corpus_dir: Path) -> list[Milestone]:
-    """Milestones of every English history page, sorted by year; broken pages are skipped."""
+def load_milestones(corpus_dir: Path, language: str = "en") -> list[Milestone]:
+    """Milestones of every history page in `language`, sorted by year; broken pages are
+    skipped."""
     milestones: list[Milestone] = []
     for path in sorted(corpus_dir.rglob("*.md")):
         try:
@@ -52,26 +55,28 @@ def load_milestones(corpus_dir: Path) -> list[Milestone]:
         except (DocumentError, OSError, UnicodeDecodeError) as error:
             logger.info("Timeline skips %s: %s", path, error)
             continue
-        if meta.kind != "history" or meta.language != "en":
+        if meta.kind != "history" or meta.language != language:
             continue
         url = next((s for s in meta.sources if safe_url(s)), "")
         page = meta.title.split(":")[0].strip()
         milestones.extend(Milestone(m.year, m.event, meta.id, page, url) for m in meta.milestones)
-    return sorted(without_repeats(milestones), key=lambda m: (m.year, m.page))
+    return sorted(without_repeats(milestones, language), key=lambda m: (m.year, m.page))
 
 
-def without_repeats(milestones: list[Milestone]) -> list[Milestone]:
+def without_repeats(milestones: list[Milestone], language: str = "en") -> list[Milestone]:
     """One dot per event: an overview page and a person's page often give the same milestone
     in other words. Of a same-year pair sharing most of their words, the one from the page
     the event is most about (its title's words in the event) stays, then the longer text."""
 
     def about(m: Milestone) -> tuple[int, int]:
-        return len(set(terms(m.page)) & set(terms(m.event))), len(m.event)
+        return len(set(terms(m.page, language)) & set(terms(m.event, language))), len(m.event)
 
     kept: list[Milestone] = []
     for m in sorted(milestones, key=about, reverse=True):
-        words = set(terms(m.event))
-        if not any(k.year == m.year and _similar(words, set(terms(k.event))) for k in kept):
+        words = set(terms(m.event, language))
+        if not any(
+            k.year == m.year and _similar(words, set(terms(k.event, language))) for k in kept
+        ):
             kept.append(m)
     return kept
 
@@ -87,7 +92,7 @@ def _wrap_link(url: str, inner: str) -> str:
     return f"<a href='{href}' target='_blank' rel='noopener noreferrer nofollow'>{inner}</a>"
 
 
-def chart_svg(milestones: list[Milestone]) -> str:
+def chart_svg(milestones: list[Milestone], label: str = ENGLISH.timeline_chart) -> str:
     """One lane per page, ordered by its first milestone; x is the year."""
     lanes: dict[str, int] = {}
     for m in milestones:
@@ -102,7 +107,7 @@ def chart_svg(milestones: list[Milestone]) -> str:
 
     parts = [
         f"<svg class='fa-timeline-chart' viewBox='0 0 {CHART_WIDTH} {height}' role='img'"
-        f" aria-label='Milestones of Flemish biotech by page and year'>"
+        f" aria-label='{escape_text(label)}'>"
     ]
     step = 10 if last - first <= 80 else 20
     for year in range(first, last + 1, step):
@@ -129,10 +134,11 @@ def chart_svg(milestones: list[Milestone]) -> str:
     return "".join(parts)
 
 
-def timeline_html(milestones: list[Milestone]) -> str:
+def timeline_html(milestones: list[Milestone], language: str = "en") -> str:
     """The chart, then every milestone as a list entry (readable on a phone and to screen readers)."""
+    texts = texts_for(language)
     if not milestones:
-        return "<p>No milestones found in the history pages.</p>"
+        return f"<p>{escape_text(texts.timeline_empty)}</p>"
     entries = "".join(
         f"<li><span class='fa-year'>{m.year}</span> "
         f"{_wrap_link(m.url, escape_text(m.event))} "
@@ -140,16 +146,33 @@ def timeline_html(milestones: list[Milestone]) -> str:
         for m in milestones
     )
     return (
-        f"<div class='fa-timeline'><div class='fa-chart-scroll'>{chart_svg(milestones)}</div>"
+        f"<div class='fa-timeline'><div class='fa-chart-scroll'>"
+        f"{chart_svg(milestones, texts.timeline_chart)}</div>"
         f"<ol class='fa-milestones'>{entries}</ol></div>"
     )
 
 
-def build_timeline(corpus_dir: Path) -> gr.HTML:
-    """The timeline tab's content, read from the corpus when the app is built."""
+@dataclass
+class TimelineParts:
+    """The timeline tab's components: an intro line and the chart with its list."""
+
+    intro: gr.Markdown
+    chart: gr.HTML
+
+    def components(self) -> list[gr.components.Component]:
+        return [self.intro, self.chart]
+
+
+def timeline_update(corpus_dir: Path, language: str) -> list:
+    """Updates for TimelineParts.components(): the milestones in `language`, read now (staff
+    may have changed a page)."""
+    milestones = load_milestones(corpus_dir, language)
+    intro = texts_for(language).timeline_intro.format(count=len(milestones))
+    return [gr.Markdown(intro), gr.HTML(timeline_html(milestones, language))]
+
+
+def build_timeline(corpus_dir: Path) -> TimelineParts:
+    """The timeline tab's content in English, read from the corpus when the app is built."""
     milestones = load_milestones(corpus_dir)
-    gr.Markdown(
-        f"**{len(milestones)} milestones** from the history pages. "
-        "Hover a dot for the event; click it to open the page's source."
-    )
-    return gr.HTML(timeline_html(milestones), elem_id="fa-timeline")
+    intro = gr.Markdown(ENGLISH.timeline_intro.format(count=len(milestones)))
+    return TimelineParts(intro, gr.HTML(timeline_html(milestones), elem_id="fa-timeline"))

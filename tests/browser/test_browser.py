@@ -243,6 +243,48 @@ def test_examples_filter_and_clear(visit):
     page.wait_for_function("() => !document.querySelector('[data-testid=bot]')")
 
 
+def test_the_page_in_dutch_answers_and_refuses_in_dutch(visit):
+    page = visit.page
+    page.locator("#fa-language").get_by_text("Nederlands").click()
+    page.locator("#fa-welcome").get_by_text("Vraag het over life sciences").wait_for()
+    assert page.get_by_role("tab", name="Vragen").is_visible()
+    assert page.locator("#fa-send").inner_text().strip() == "Verstuur"
+    assert page.get_by_role("button", name="Wie nam Ablynx over?").is_visible()
+
+    answer = ask(visit, "Wie nam Ablynx over?")
+    assert "Sanofi" in answer.inner_text()
+    # Answered from, and citing, the Dutch twin of the page.
+    assert "Ablynx: het Gentse Nanobodybedrijf" in answer.locator(".fa-sources").inner_text()
+    assert "Bronnen" in answer.locator(".fa-sources-title").inner_text()
+    visit.shot("05-dutch-answer")
+
+    refused = ask(visit, "Wat is het beste recept voor stoofvlees?")
+    assert refused.locator(".fa-refusal").is_visible()
+    assert "Geen antwoord gevonden" in refused.locator(".fa-refusal").inner_text()
+    assert "I don't know" not in refused.inner_text()
+
+    empty = ask(visit, "   ?!  ")
+    assert "Stel je vraag in woorden" in empty.inner_text()
+
+    open_tab(visit, "Tijdlijn")
+    visit.page.locator("#fa-timeline .fa-milestones li").first.wait_for()
+    entries = visit.page.locator("#fa-timeline .fa-milestones li").all_inner_texts()
+    assert any("Sanofi" in e and "overname" in e.lower() for e in entries), entries
+
+    # The choice is remembered: a reload keeps the page in Dutch.
+    page.reload()
+    page.locator("#fa-welcome").get_by_text("Vraag het over life sciences").wait_for()
+
+
+def test_the_page_follows_the_language_of_the_question(visit):
+    page = visit.page
+    answer = ask(visit, "Wanneer werd Ablynx opgericht?")
+    assert "2001" in answer.inner_text()
+    page.locator("#fa-welcome").get_by_text("Vraag het over life sciences").wait_for()
+    ask(visit, "Who acquired Ablynx?")
+    page.locator("#fa-welcome").get_by_text("Ask about Flemish life sciences").wait_for()
+
+
 def test_empty_question_gets_a_message_not_a_traceback(visit):
     answer = ask(visit, "   ?!  ")
     assert "Please" in answer.inner_text()

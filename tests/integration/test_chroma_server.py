@@ -100,7 +100,7 @@ def cited_doc_ids(assistant: Assistant, question: str) -> set[str]:
 def test_two_replicas_share_index_and_see_removal(server_settings, embeddings):
     indexer = Indexer(server_settings, embeddings=embeddings)
     report = indexer.sync()
-    assert len(report.added) == 6 and not report.failed
+    assert len(report.added) == 7 and not report.failed
     assert not server_settings.chroma_dir.exists()  # nothing embedded on local disk
 
     replicas = [
@@ -137,7 +137,7 @@ def test_server_down_is_a_clear_error_then_recovers(server_settings, embeddings,
     footer = status_html(
         assistant, Indexer(server_settings, embeddings=embeddings, store=assistant.store)
     )
-    assert "index unavailable" in footer and "6 documents" in footer
+    assert "index unavailable" in footer and "7 documents" in footer
     with pytest.raises(StoreUnavailable, match=chroma_server.url):
         assistant.store.version()
 
@@ -154,7 +154,7 @@ def test_app_follows_a_collection_deleted_and_rebuilt_on_the_server(
     under a new id: the running app says the index is unavailable, then answers again."""
     gradio_client = pytest.importorskip("gradio_client", reason="needs gradio_client")
     from tests.conftest import running_app
-    from ui.chat import UNAVAILABLE_MESSAGE
+    from ui.texts import ENGLISH
 
     with running_app(tmp_path / "app", model_cache, embeddings, chroma_url=chroma_server.url) as (
         url,
@@ -168,11 +168,11 @@ def test_app_follows_a_collection_deleted_and_rebuilt_on_the_server(
         time.sleep(1.1)  # past the keyword index's version check interval
         with pytest.raises(gradio_client.exceptions.AppError, match="unavailable"):
             client.predict(QUESTION, [], "all", api_name="/answer")
-        messages, _ = client.predict(QUESTION, [], "all", api_name="/ask")
-        assert UNAVAILABLE_MESSAGE in messages[-1]["content"][0]["text"]
+        messages, *_ = client.predict(QUESTION, [], "all", api_name="/ask")
+        assert ENGLISH.unavailable in messages[-1]["content"][0]["text"]
 
         report = Indexer(settings, embeddings=embeddings).sync()
-        assert len(report.added) == 6
+        assert len(report.added) == 7
         deadline = time.monotonic() + 5
         while True:
             try:

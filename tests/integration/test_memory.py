@@ -73,7 +73,7 @@ def test_twenty_sessions_of_a_10_mb_question_leave_rss_within_50_mb(indexed_sett
                 response = http.post(
                     "/gradio_api/queue/join",
                     json={
-                        "data": [question, [], [], "all"],
+                        "data": [question, [], [], "all", "en"],
                         "fn_index": ask,
                         "session_hash": uuid.uuid4().hex,
                         "event_data": None,

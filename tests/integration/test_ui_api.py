@@ -99,7 +99,7 @@ def test_parallel_visitors_all_get_correct_answers(server):
     def ask(item: tuple[str, str]) -> tuple[str, str, str]:
         question, expected = item
         client = gradio_client.Client(server.url, verbose=False)
-        messages, _ = client.predict(question, [], "all", api_name="/ask")
+        messages, *_ = client.predict(question, [], "all", api_name="/ask")
         return question, expected, messages[-1]["content"][0]["text"]
 
     with ThreadPoolExecutor(max_workers=20) as pool:
@@ -117,6 +117,11 @@ def test_json_endpoint_answers_and_reports_bad_questions(server):
     assert "ablynx" in {c["doc_id"] for c in answer["citations"]}
     with pytest.raises(gradio_client.exceptions.AppError, match="type a question"):
         client.predict("   ", [], "all", api_name="/answer")
+    # The language decides when the question's words do not tell.
+    dutch = client.predict("ablynx sanofi", [], "all", "nl", api_name="/answer")
+    assert dutch["language"] == "nl" and "Sanofi" in dutch["text"]
+    with pytest.raises(gradio_client.exceptions.AppError, match="Typ een vraag"):
+        client.predict("   ", [], "all", "nl", api_name="/answer")
 
 
 def test_staff_handlers_are_not_in_the_public_api(server):
@@ -215,7 +220,7 @@ def test_oversized_requests_are_refused_before_gradio(server):
     response = httpx.post(
         f"{server.url}/gradio_api/queue/join",
         json={
-            "data": [question, [], [], "all"],
+            "data": [question, [], [], "all", "en"],
             "fn_index": fn_index(server, "ask"),
             "session_hash": uuid.uuid4().hex,
             "event_data": None,
@@ -224,7 +229,7 @@ def test_oversized_requests_are_refused_before_gradio(server):
         timeout=30,
     )
     assert response.status_code == 413
-    message, _ = call_event(server, "ask", ["x" * 5000, [], [], "all"])
+    message, _ = call_event(server, "ask", ["x" * 5000, [], [], "all", "en"])
     shown = message["output"]["data"][0][0]["content"][0]["text"]
     assert "5,000 characters" in message["output"]["data"][0][-1]["content"][0]["text"]
     assert len(shown) < 3000  # the rejected question is not echoed in full

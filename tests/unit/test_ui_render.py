@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import fields
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.answers import Answer, Citation
-from ui.render import answer_html, escape_text, highlight, link, question_terms
+from ui.render import answer_html, escape_text, highlight, link, problem_html, question_terms
+from ui.texts import DUTCH, ENGLISH, PageTexts
 from ui.timeline import Milestone, timeline_html
 
 HOSTILE = (
@@ -113,3 +115,20 @@ def test_related_topics_of_a_refusal_become_questions_to_click():
         "Ik weet het niet.", [], True, "extractive", language="nl", related_topics=["VIB"]
     )
     assert "value='Wat is VIB?'" in answer_html(dutch, "Beste stoofvlees?", turn=3)
+
+
+def test_every_page_text_exists_in_both_languages_and_answers_follow_their_language():
+    for field in fields(PageTexts):
+        english, dutch = getattr(ENGLISH, field.name), getattr(DUTCH, field.name)
+        assert english and dutch, field.name
+        if isinstance(english, list):
+            assert len(english) == len(dutch), field.name
+    assert [value for _, value in ENGLISH.kinds] == [value for _, value in DUTCH.kinds]
+    dutch = Answer("Ik weet het niet.", [], True, "extractive", language="nl")
+    rendered = answer_html(dutch, "Beste stoofvlees?", turn=1)
+    assert escape_text(DUTCH.refusal_note) in rendered
+    assert escape_text(ENGLISH.refusal_note) not in rendered
+    assert "Typ een vraag." in problem_html("Typ een vraag.", "nl")
+    milestones = [Milestone(2001, "Ablynx wordt opgericht", "ablynx-nl", "Ablynx", "")]
+    assert escape_text(DUTCH.timeline_chart) in timeline_html(milestones, "nl")
+    assert escape_text(DUTCH.timeline_empty) in timeline_html([], "nl")
