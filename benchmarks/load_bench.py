@@ -4,7 +4,10 @@
 
 Starts a Chroma server and the app (`flanders-assistant serve`) against it, both on free
 loopback ports with a temporary data dir, then for each concurrency level sends a bounded
-number of questions and prints throughput, p50/p95/p99 latency and errors; then a soak run
+number of questions through each path (the Gradio API and the JSON endpoint `POST /api/ask`)
+and prints throughput, p50/p95/p99 latency and errors, with each path's ratio to the
+in-process rate (an Assistant in this process on the same Chroma server, 1 and 4 threads,
+measured in the same run); then a soak run
 (RSS of the app before and after); then ingests 20 new documents through the CLI while 10
 visitors keep asking, and checks that no question failed and no answer cited a chunk that is
 not in the final index. Every request goes to 127.0.0.1 only; every loop is bounded.
@@ -72,7 +75,7 @@ def call_answer(client: httpx.Client, question: str) -> dict:
 
     Plain HTTP keeps the load generator light: it shares the machine's two cores with the app.
     """
-    started = client.post("gradio_api/call/answer", json={"data": [question, [], "all"]})
+    started = client.post("gradio_api/call/answer", json={"data": [question, [], "all", "en"]})
     started.raise_for_status()
     event_id = started.json()["event_id"]
     event = ""
@@ -87,7 +90,41 @@ def call_answer(client: httpx.Client, question: str) -> dict:
     raise RuntimeError("the event stream ended without a result")
 
 
-def drive(url: str, clients: int, asked: list[str]) -> tuple[list[float], int, float, list[dict]]:
+def call_json(client: httpx.Client, question: str) -> dict:
+    """The JSON endpoint: one POST, the Answer as the body."""
+    response = client.post("api/ask", json={"question": question})
+    response.raise_for_status()
+    return response.json()
+
+
+PATHS = {"gradio": call_answer, "json": call_json}
+
+
+# The in-process Assistant, built once for both thread counts.
+ASSISTANTS: dict = {}
+
+
+def in_process_rate(asked: list[str], threads: int) -> float:
+    """Questions per second answered by an Assistant in this process (models loaded, sentence
+    vectors warm) with `threads` threads: what the web paths are compared with."""
+    from assistant.config import load_settings
+    from assistant.service import Assistant
+
+    assistant = ASSISTANTS.get("one")
+    if assistant is None:
+        assistant = ASSISTANTS["one"] = Assistant(load_settings())
+        assistant.warmed.wait(600)
+        for question in asked[:20]:
+            assistant.answer(question)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(assistant.answer, asked))
+    return len(asked) / (time.perf_counter() - started)
+
+
+def drive(
+    url: str, clients: int, asked: list[str], call=call_answer
+) -> tuple[list[float], int, float, list[dict]]:
     """`clients` visitors, each with its own connection, share out the questions."""
     local = threading.local()
     latencies: list[float] = []
@@ -101,7 +138,7 @@ def drive(url: str, clients: int, asked: list[str]) -> tuple[list[float], int, f
             local.client = httpx.Client(base_url=url, timeout=120)
         started = time.perf_counter()
         try:
-            result = call_answer(local.client, question)
+            result = call(local.client, question)
             with lock:
                 latencies.append((time.perf_counter() - started) * 1000)
                 answers.append(result)
@@ -115,14 +152,19 @@ def drive(url: str, clients: int, asked: list[str]) -> tuple[list[float], int, f
     return latencies, errors, time.perf_counter() - started, answers
 
 
-def report(label: str, latencies: list[float], errors: int, seconds: float) -> None:
+def report(
+    label: str, latencies: list[float], errors: int, seconds: float, base: float = 0.0
+) -> None:
+    """One line of figures; `base` (the 1-thread in-process rate) adds the ratio to it."""
     if not latencies:
         print(f"{label}: no successful request, {errors} errors")
         return
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
+    rate = len(latencies) / seconds
+    ratio = f"  {rate / base:5.0%} of in-process" if base else ""
     print(
-        f"{label:>14}: {len(latencies) / seconds:6.1f} q/s  p50 {p50:6.0f} ms  p95 {p95:6.0f} ms  "
-        f"p99 {p99:6.0f} ms  errors {errors}"
+        f"{label:>20}: {rate:6.1f} q/s  p50 {p50:6.0f} ms  p95 {p95:6.0f} ms  "
+        f"p99 {p99:6.0f} ms  errors {errors}{ratio}"
     )
 
 
@@ -185,10 +227,17 @@ def main() -> None:
         print(
             f"== {os.cpu_count()} cores, extractive backend, app with {env['FA_MAX_CONCURRENCY']} workers"
         )
+        asked = (pool * (args.questions // len(pool) + 1))[: args.questions]
+        os.environ.update({k: v for k, v in env.items() if k.startswith("FA_")})
+        base = in_process_rate(asked, 1)
+        print(f"{'in process, 1 thread':>20}: {base:6.1f} q/s")
+        four = in_process_rate(asked, 4)
+        print(f"{'in process, 4 threads':>20}: {four:6.1f} q/s  ({four / base:.2f}x 1 thread)")
+        drive(url, 2, pool[:20], call_json)  # warm-up of the JSON path
         for clients in (int(level) for level in args.levels.split(",")):
-            asked = (pool * (args.questions // len(pool) + 1))[: args.questions]
-            latencies, errors, seconds, _ = drive(url, clients, asked)
-            report(f"{clients} clients", latencies, errors, seconds)
+            for name, call in PATHS.items():
+                latencies, errors, seconds, _ = drive(url, clients, asked, call)
+                report(f"{name}, {clients} clients", latencies, errors, seconds, base)
 
         # Memory: RSS after every 500 questions; a leak grows linearly, allocator warm-up levels off.
         rss = [rss_mb(app.pid)]

@@ -214,7 +214,7 @@ def running_app(root: Path, model_cache: Path, embeddings, **overrides):
     demo = build_app(settings, assistant, indexer, staff)
     for attempt in range(3):
         try:
-            launch(demo, settings, staff, prevent_thread_lock=True)
+            launch(demo, settings, staff, assistant=assistant, prevent_thread_lock=True)
             break
         except OSError:  # the port was taken after all: another one
             if attempt == 2:

@@ -27,6 +27,7 @@ from ingest.indexing import Indexer
 from ui.admin import build_admin
 from ui.chat import build_chat, relabelled
 from ui.guard import RequestGuard
+from ui.json_api import json_api_routes
 from ui.render import escape_text
 from ui.staff_auth import StaffAccess
 from ui.texts import ENGLISH, LANGUAGES, texts_for
@@ -160,9 +161,11 @@ def launch(
     settings: Settings,
     staff: StaffAccess | None = None,
     *,
+    assistant: Assistant | None = None,
     prevent_thread_lock: bool = False,
 ) -> None:
-    """Queue and serve with the app's look and limits (shared by `serve` and the tests)."""
+    """Queue and serve with the app's look and limits (shared by `serve` and the tests);
+    with `assistant`, also the JSON API (`POST /api/ask`)."""
     guard = Middleware(
         RequestGuard,
         max_body_bytes=settings.max_request_kb * 1024,
@@ -171,7 +174,10 @@ def launch(
     )
     demo.queue(default_concurrency_limit=settings.max_concurrency)
     demo.launch(
-        app_kwargs={"middleware": [guard]},
+        app_kwargs={
+            "middleware": [guard],
+            "routes": json_api_routes(assistant) if assistant else [],
+        },
         server_name=settings.host,
         server_port=settings.port,
         prevent_thread_lock=prevent_thread_lock,
@@ -194,4 +200,5 @@ def launch(
 def serve(settings: Settings) -> None:
     """Load the models once, build the UI and serve until interrupted."""
     staff = StaffAccess.from_settings(settings)
-    launch(build_app(settings, staff=staff), settings, staff)
+    assistant = Assistant(settings)
+    launch(build_app(settings, assistant, staff=staff), settings, staff, assistant=assistant)

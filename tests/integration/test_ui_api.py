@@ -124,6 +124,46 @@ def test_json_endpoint_answers_and_reports_bad_questions(server):
         client.predict("   ", [], "all", "nl", api_name="/answer")
 
 
+def test_json_api_answers_with_the_ask_json_contract(server):
+    url = f"{server.url}/api/ask"
+    response = httpx.post(url, json={"question": "Who acquired Ablynx?"}, timeout=60)
+    assert response.status_code == 200
+    answer = response.json()
+    assert "Sanofi" in answer["text"] and not answer["refused"]
+    assert {"text", "citations", "refused", "backend", "language", "contexts"} <= set(answer)
+    assert "ablynx" in {c["doc_id"] for c in answer["citations"]}
+    follow_up = httpx.post(
+        url, json={"question": "When was that?", "history": ["Who acquired Ablynx?"]}, timeout=60
+    ).json()
+    assert "2018" in follow_up["text"]
+    dutch = httpx.post(url, json={"question": "ablynx sanofi", "language": "nl"}, timeout=60)
+    assert dutch.json()["language"] == "nl"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"question": "   "}, 400, "type a question"),
+        ({"question": "x" * 5000}, 400, "5,000 characters"),
+        ({"question": "   ", "language": "nl"}, 400, "Typ een vraag"),
+        ({"question": 42}, 422, "question"),
+        ({"question": "Who?", "kind": "news"}, 422, "kind"),
+        ({"question": "Who?", "admin": True}, 422, "admin"),
+        ({}, 422, "question"),
+    ],
+)
+def test_json_api_refuses_bad_requests_with_a_clear_error(server, body, status, message):
+    response = httpx.post(f"{server.url}/api/ask", json=body, timeout=60)
+    assert response.status_code == status
+    assert message in response.text
+
+
+def test_json_api_is_behind_the_request_guard(server):
+    question = "Who acquired Ablynx? " + "x" * (server.settings.max_request_kb * 1024)
+    response = httpx.post(f"{server.url}/api/ask", json={"question": question}, timeout=30)
+    assert response.status_code == 413
+
+
 def test_staff_handlers_are_not_in_the_public_api(server):
     api = gradio_client.Client(server.url, verbose=False).view_api(
         print_info=False, return_format="dict"
